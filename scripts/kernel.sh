@@ -1,0 +1,34 @@
+#!/bin/bash
+# Build the guest kernel (bzImage + the modules virtio_net needs) from build/linux
+# into build/kbuild with the lean fragment config/vnpp.config, through ccache.
+# A rerun with nothing changed returns in seconds; only the config or core changes rebuild.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+src=$BUILD/linux
+obj=$BUILD/kbuild
+frag=$TOP/config/vnpp.config
+mkdir -p "$obj"
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/vnpp/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+kmake() { make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" "$@"; }
+
+stamp=$(cat "$frag" | sha1sum | cut -c1-12)
+if [ "$(cat "$obj/.vnpp-config-id" 2>/dev/null)" != "$stamp" ]; then
+	step "configuring: allnoconfig + $(basename "$frag")"
+	KCONFIG_ALLCONFIG=$frag kmake allnoconfig >/dev/null
+	missing=$(grep -E '^CONFIG_' "$frag" | while read -r l; do grep -qxF "$l" "$obj/.config" || echo "$l"; done)
+	[ -z "$missing" ] || die "config lines that did not take: $missing"
+	echo "$stamp" > "$obj/.vnpp-config-id"
+fi
+
+start=$(date +%s)
+step "building bzImage and modules in $obj (cold: ~10 min on 2 cores; log: $obj/build.log)"
+( kmake -j"$(nproc)" bzImage modules > "$obj/build.log" 2>&1 ) &
+pid=$!
+while kill -0 $pid 2>/dev/null; do
+	sleep 30
+	kill -0 $pid 2>/dev/null && step "  still building ($(( $(date +%s) - start ))s, $(find "$obj" -name "*.o" | wc -l) objects)"
+done
+wait $pid || { tail -30 "$obj/build.log"; die "kernel build failed"; }
+step "kernel built in $(( $(date +%s) - start ))s: $(kmake -s kernelrelease)"

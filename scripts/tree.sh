@@ -1,0 +1,59 @@
+#!/bin/bash
+# Prepare build/linux: Debian's linux-source-6.12 as the base commit, series/ applied on top.
+# Idempotent: an existing tree is left alone unless series/ changed (then it is rebuilt).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+cache=${VNPP_CACHE:-$HOME/.cache/vnpp}
+tree=$BUILD/linux
+mkdir -p "$cache" "$BUILD"
+
+deb=$(ls "$cache"/linux-source-6.12_*.deb 2>/dev/null | sort -V | tail -1 || true)
+if [ -z "$deb" ]; then
+	step "downloading linux-source-6.12 (apt-get download) into $cache"
+	(cd "$cache" && apt-get download linux-source-6.12 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
+	deb=$(ls "$cache"/linux-source-6.12_*.deb | sort -V | tail -1)
+fi
+pkgver=$(dpkg-deb -f "$deb" Version)
+tarball=$cache/linux-source-6.12_$pkgver.tar.xz
+if [ ! -f "$tarball" ]; then
+	step "unpacking $deb"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/src/linux-source-6.12.tar.xz > "$tarball.tmp"
+	mv "$tarball.tmp" "$tarball"
+fi
+
+patches=$(ls "$TOP"/series/[0-9]*.patch 2>/dev/null | grep -v '/0000-' || true)
+series_id=$( (echo "$pkgver"; [ -z "$patches" ] || cat $patches) | sha1sum | cut -c1-12)
+if [ -d "$tree/.git" ] && [ "$(cat "$tree/.git/vnpp-series-id" 2>/dev/null)" = "$series_id" ]; then
+	step "tree up to date: $tree (linux-source-6.12 $pkgver, $(git -C "$tree" rev-list --count HEAD^{/^Linux}..HEAD 2>/dev/null || echo '?') patches)"
+	exit 0
+fi
+if [ -d "$tree/.git" ] && [ -n "$(git -C "$tree" status --porcelain -uno)" ]; then
+	die "$tree has uncommitted changes; commit them and run 'make series' first"
+fi
+
+base=$BUILD/base-$pkgver
+if [ ! -d "$base/.git" ]; then
+	step "extracting $tarball (about a minute)"
+	rm -rf "$base.tmp" && mkdir -p "$base.tmp"
+	tar -xJf "$tarball" -C "$base.tmp" --strip-components=1
+	git -C "$base.tmp" init -q -b base
+	# Debian's tarball ships a .gitignore ending in '/*': add everything with force.
+	git -C "$base.tmp" add -f -A .
+	git -C "$base.tmp" -c user.name=vnpp -c user.email=vnpp@localhost \
+		commit -q -m "Linux 6.12 from Debian linux-source-6.12 $pkgver"
+	mv "$base.tmp" "$base"
+fi
+
+step "creating $tree from base $pkgver and applying series/"
+rm -rf "$tree"
+git clone -q --shared -b base "$base" "$tree"
+git -C "$tree" checkout -q -b vnpp
+set_ident "$tree"
+n=0
+for p in $patches; do
+	git -C "$tree" am -q --keep-cr "$p" || die "git am failed on $p"
+	n=$((n + 1))
+done
+echo "$series_id" > "$tree/.git/vnpp-series-id"
+step "base: Debian linux-source-6.12 $pkgver ($(make -s -C "$tree" kernelversion)), $n patches applied"
