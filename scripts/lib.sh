@@ -15,3 +15,16 @@ set_ident() {
 	git -C "$1" config user.name "$name"
 	git -C "$1" config user.email "$email"
 }
+
+# The patches of series/ in order, without the cover letter.
+series_patches() { ls "$TOP"/series/[0-9]*.patch 2>/dev/null | grep -v '/0000-' || true; }
+
+# Identifies base version + series content: build/linux is rebuilt when it changes.
+series_id() {
+	local p
+	p=$(series_patches)
+	( echo "$1"; [ -z "$p" ] || cat $p ) | sha1sum | cut -c1-12
+}
+
+# The Debian package version of the base tree in build/linux.
+base_version() { git -C "$BUILD/linux" log -1 --format=%s "$(git -C "$BUILD/linux" rev-list --max-parents=0 HEAD)" | awk '{print $NF}'; }

@@ -22,14 +22,14 @@ if [ ! -f "$tarball" ]; then
 	mv "$tarball.tmp" "$tarball"
 fi
 
-patches=$(ls "$TOP"/series/[0-9]*.patch 2>/dev/null | grep -v '/0000-' || true)
-series_id=$( (echo "$pkgver"; [ -z "$patches" ] || cat $patches) | sha1sum | cut -c1-12)
-if [ -d "$tree/.git" ] && [ "$(cat "$tree/.git/vnpp-series-id" 2>/dev/null)" = "$series_id" ]; then
-	step "tree up to date: $tree (linux-source-6.12 $pkgver, $(git -C "$tree" rev-list --count HEAD^{/^Linux}..HEAD 2>/dev/null || echo '?') patches)"
+patches=$(series_patches)
+id=$(series_id "$pkgver")
+if [ -d "$tree/.git" ] && [ "$(cat "$tree/.git/vnpp-series-id" 2>/dev/null)" = "$id" ]; then
+	step "tree up to date: $tree (Debian linux-source-6.12 $pkgver + $(echo $patches | wc -w) patches)"
 	exit 0
 fi
-if [ -d "$tree/.git" ] && [ -n "$(git -C "$tree" status --porcelain -uno)" ]; then
-	die "$tree has uncommitted changes; commit them and run 'make series' first"
+if [ -d "$tree/.git" ] && [ -n "$(git -C "$tree" status --porcelain)" ]; then
+	die "series/ changed but $tree has local changes: commit them and run 'make series', or remove $tree"
 fi
 
 base=$BUILD/base-$pkgver
@@ -55,5 +55,5 @@ for p in $patches; do
 	git -C "$tree" am -q --keep-cr "$p" || die "git am failed on $p"
 	n=$((n + 1))
 done
-echo "$series_id" > "$tree/.git/vnpp-series-id"
+echo "$id" > "$tree/.git/vnpp-series-id"
 step "base: Debian linux-source-6.12 $pkgver ($(make -s -C "$tree" kernelversion)), $n patches applied"

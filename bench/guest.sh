@@ -1,0 +1,97 @@
+#!/bin/bash
+# In-guest benchmark: iperf3 A->B for each cell, base and pp alternating (ABBA...) in this
+# one boot, the module reloaded for every run. One JSON object per run, appended to
+# $VNPP_OUT/bench.jsonl, with throughput, retransmits, RX-side page allocations, page_pool
+# recycling, guest CPU time and pool memory.
+# Usage: bench/guest.sh ROUNDS SECONDS CELL...   CELL: MODE:QUEUES, e.g. mergeable:1 small:2
+. "$(dirname "$0")/../guest/lib.sh"
+rounds=$1 secs=$2
+shift 2
+cells=("$@")
+out=$VNPP_OUT/bench.jsonl
+tr=/sys/kernel/tracing
+profile=$(cat "$VNPP_OUT/profile" 2>/dev/null)
+
+# RX-side page allocations: pages the page allocator hands out in atomic context (the NAPI
+# refill and the XDP/skb paths; process-context TX allocations don't carry __GFP_HIGH),
+# weighted by order, plus the pages page_pool takes in bulk, which bypass mm_page_alloc.
+alloc_trig='hist:keys=order:vals=hitcount if gfp_flags & 0x20'
+hold_trig='hist:keys=common_type:vals=hitcount'
+trace_start() {
+	echo "$alloc_trig" > $tr/events/kmem/mm_page_alloc/trigger &&
+	echo "$hold_trig" > $tr/events/page_pool/page_pool_state_hold/trigger
+}
+trace_stop() { # prints "alloc_pages=N pp_new_pages=N"
+	local a h
+	a=$(sed -n 's/^{ order: *\([0-9]*\) } hitcount: *\([0-9]*\)$/\1 \2/p' $tr/events/kmem/mm_page_alloc/hist |
+		awk '{ sum += $2 * 2 ^ $1 } END { printf "%.0f", sum }')
+	h=$(sed -n 's/^    Hits: *//p' $tr/events/page_pool/page_pool_state_hold/hist)
+	echo "!$alloc_trig" > $tr/events/kmem/mm_page_alloc/trigger
+	echo "!$hold_trig" > $tr/events/page_pool/page_pool_state_hold/trigger
+	echo "alloc_pages=$a pp_new_pages=$h"
+}
+cpu_ticks() { awk '/^cpu / { print $4 + $7 + $8 }' /proc/stat; }  # system + irq + softirq
+pp_sum() { # DEV: the pools' counters summed, as key=value
+	vn_pp_stats "$1" | tr ' ' '\n' | awk -F= '$2 ~ /^[0-9]+$/ && $1 !~ /^(id|ifindex|napi-id)$/ {
+		s[$1] += $2 } END { for (k in s) printf "%s=%d ", k, s[k] }'
+}
+kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<< "$2" | head -1; }
+
+setup() { # VARIANT MODE QUEUES
+	vn_load "$1" && vn_set_rx_mode "$2" || return 1
+	local dev ns
+	for dev in $(vn_nics); do ethtool -L "$dev" combined "$3" > /dev/null 2>&1 || [ "$3" = 1 ] || return 1; done
+	vn_wire
+}
+
+run_one() { # VARIANT MODE QUEUES ROUND
+	local v=$1 mode=$2 q=$3 r=$4 b pp0 pp1 t0 t1 res tr_res
+	setup "$v" "$mode" "$q" || { vn_log "setup $v $mode/$q failed"; return 1; }
+	b=$(vn_nics | sed -n 2p)
+	vn_iperf 2 -P "$q" > /dev/null  # warm up: rings full, pools primed
+	pp0=$(pp_sum "$b") t0=$(cpu_ticks)
+	trace_start || return 1
+	res=$(vn_iperf "$secs" -P "$q")
+	tr_res=$(trace_stop)
+	t1=$(cpu_ticks)
+	sleep 1  # in-flight pages come back
+	pp1=$(pp_sum "$b")
+	npools=$(vn_pp_stats "$b" | wc -l)
+	$VN_PY - "$v" "$mode" "$q" "$r" "$profile" "$res" "$tr_res" "$((t1 - t0))" "$pp0" "$pp1" "$npools" >> "$out" <<'PY'
+import json, sys
+v, mode, q, r, profile, res, trc, ticks, pp0, pp1, npools = sys.argv[1:]
+kv = lambda s: {k: float(x) for k, x in (w.split("=") for w in s.split())}
+res, trc, pp0, pp1 = kv(res), kv(trc), kv(pp0), kv(pp1)
+d = {k: pp1.get(k, 0) - pp0.get(k, 0) for k in pp1}
+gib = res["bytes"] / 2**30
+new = trc["pp_new_pages"]
+served = d.get("alloc-fast", 0) + d.get("alloc-slow", 0)
+print(json.dumps({
+    "profile": profile, "mode": mode, "queues": int(q), "streams": int(q), "variant": v,
+    "round": int(r), "gbps": res["bps"] / 1e9, "bytes": res["bytes"], "retrans": res["retrans"],
+    "rx_pages_per_gib": (trc["alloc_pages"] + new) / gib,
+    "pp_new_pages": new, "pp_pages_served": served,
+    "recycle_ratio": (1 - new / served) if served else None,
+    "cpu_s_per_gib": int(ticks) / 100 / gib,
+    "pools": int(npools), "pool_inflight_mem": pp1.get("inflight-mem"),
+    "pool_inflight_pages": pp1.get("inflight"),
+}))
+PY
+	vn_progress "bench: $profile $mode/$q round $r $v: $(kv bps "$res" | awk '{printf "%.2f", $1/1e9}') Gbit/s"
+}
+
+n=0 total=$((rounds * ${#cells[@]} * 2)) t_start=$SECONDS
+for cell in "${cells[@]}"; do
+	mode=${cell%:*} q=${cell#*:}
+	for r in $(seq 1 "$rounds"); do
+		order=(base pp)
+		[ $((r % 2)) = 1 ] || order=(pp base)
+		for v in "${order[@]}"; do
+			n=$((n + 1))
+			el=$((SECONDS - t_start))
+			echo "[bench] $profile $mode q=$q round $r/$rounds $v ($n/$total, ${el}s elapsed, ETA $(( n > 1 ? el * (total - n + 1) / (n - 1) : 0 ))s)"
+			run_one "$v" "$mode" "$q" "$r" || echo "[bench] run failed: $v $mode/$q round $r"
+		done
+	done
+done
+vn_unload

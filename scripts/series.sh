@@ -1,0 +1,48 @@
+#!/bin/bash
+# Regenerate series/ from the commits on top of the base in build/linux:
+# git format-patch output with stable names, and the cover letter whose subject and
+# body come from cover/ (the shortlog and diffstat are git's).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+tree=$BUILD/linux
+prefix=$(sed -n 's/^prefix: //p' "$TOP/cover/cover-letter.txt")
+version=$(sed -n 's/^version: //p' "$TOP/cover/cover-letter.txt")
+subject=$(sed -n 's/^subject: //p' "$TOP/cover/cover-letter.txt")
+[ -n "$(git -C "$tree" status --porcelain -uno)" ] && die "$tree has uncommitted changes: commit them first"
+
+base=$(git -C "$tree" rev-list --max-parents=0 HEAD)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# Recipients: what get_maintainer.pl says for the whole series (lists To, people Cc).
+git -C "$tree" format-patch -q --stdout "$base..HEAD" > "$tmp/all.mbox"
+recipients=$(cd "$tree" && ./scripts/get_maintainer.pl --nogit --nogit-fallback --norolestats "$tmp/all.mbox")
+rm "$tmp/all.mbox"
+to=() cc=()
+while IFS= read -r r; do
+	case $r in *'<'*) cc+=("--cc=$r") ;; *) to+=("--to=$r") ;; esac
+done <<< "$recipients"
+git -C "$tree" format-patch -q --cover-letter --subject-prefix="$prefix" -v "$version" \
+	--no-signature --zero-commit --filename-max-length=100 "${to[@]}" "${cc[@]}" -o "$tmp" "$base..HEAD"
+# Stable file names: drop the vN- prefix git adds.
+for f in "$tmp"/*.patch; do mv "$f" "$tmp/$(basename "$f" | sed 's/^v[0-9]*-//')"; done
+
+cover=$tmp/0000-cover-letter.patch
+# Body: what follows the '---' line of cover/cover-letter.txt; a line @NAME@ stands for
+# cover/name.txt (the generated parts: performance tables, test results).
+python3 - "$cover" "$subject" "$TOP/cover" <<'PY'
+import os, re, sys
+path, subject, cover = sys.argv[1:4]
+text = open(os.path.join(cover, 'cover-letter.txt')).read().split('\n---\n', 1)[1]
+def part(m):
+    f = os.path.join(cover, m.group(1).lower() + '.txt')
+    return open(f).read().rstrip('\n') if os.path.exists(f) else '(%s: not generated yet)' % m.group(1).lower()
+body = re.sub(r'^@([A-Z]+)@$', part, text, flags=re.M).rstrip('\n')
+s = open(path).read().replace('*** SUBJECT HERE ***', subject).replace('*** BLURB HERE ***', body)
+open(path, 'w').write(s)
+PY
+mkdir -p "$TOP/series"
+rm -f "$TOP"/series/*.patch
+cp "$tmp"/*.patch "$TOP/series/"
+series_id "$(base_version)" > "$tree/.git/vnpp-series-id"
+step "series/: $(ls "$TOP"/series/*.patch | wc -l) files ($(git -C "$tree" rev-list --count "$base..HEAD") patches + cover letter)"
