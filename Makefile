@@ -1,0 +1,24 @@
+# Workbench entry points. `make check` is what CI runs (.ci/run).
+PROFILE ?= mergeable,nodma
+SECS ?= 10
+
+.PHONY: check deps tree kernel modules series series-check bench smoke shell
+
+check:
+	bash scripts/check.sh
+
+deps tree kernel modules series series-check:
+	bash scripts/$@.sh
+
+# The benchmark (scripts/bench.sh; QUICK=1 for a short run).
+bench:
+	bash scripts/bench.sh
+
+# Quick look at the wire: one boot, iperf3 A->B for SECS seconds with base and pp.
+smoke:
+	bash scripts/vm.sh -p $(PROFILE) -o build/smoke -- env SMOKE_SECS=$(SECS) tests/guest/smoke.sh; \
+		rc=$$?; grep -h '^# ' build/smoke/guest.log; exit $$rc
+
+# A root shell on the guest console (Ctrl-A x quits QEMU).
+shell:
+	bash scripts/vm.sh -s -p $(PROFILE)

@@ -1,0 +1,57 @@
+#!/bin/bash
+# `make check`: the build stages (deps, tree, kernel, modules), then one boot per line of
+# tests/boots.txt running its scenarios (guest/run.sh), then one result line per test and the
+# closing "N passed, N failed, N skipped". Logs: build/check/. Exit status 1 on any failure.
+# Env: VNPP_BOOT_TIMEOUT (1800 s per boot).
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+logs=$BUILD/check
+rm -rf "$logs"
+mkdir -p "$logs"
+results=$logs/results.txt
+: > "$results"
+
+summary() {
+	echo
+	cat "$results"
+	local p f s
+	p=$(grep -c '^PASS ' "$results") f=$(grep -c '^FAIL ' "$results") s=$(grep -c '^SKIP ' "$results")
+	echo "$p passed, $f failed, $s skipped"
+	[ "$f" = 0 ] && [ "$p" -gt 0 ]
+	exit
+}
+
+for s in deps tree kernel modules; do
+	step "stage $s (log: $logs/stage-$s.log)"
+	if bash "$TOP/scripts/$s.sh" < /dev/null 2>&1 | tee "$logs/stage-$s.log"; then
+		echo "PASS stage: $s" >> "$results"
+	else
+		echo "FAIL stage: $s — see $logs/stage-$s.log" >> "$results"
+		summary
+	fi
+done
+
+dirs=() i=0
+while read -r profile scenarios; do
+	[[ -n $profile && $profile != \#* ]] || continue
+	i=$((i + 1))
+	dir=$logs/boot$i-${profile//[,=]/-}
+	mkdir -p "$dir"
+	dirs+=("$dir")
+	boot=$profile
+	grep -qxF "$boot" "$logs"/boot*/boot.name 2>/dev/null && boot+=" #$i"
+	echo "$boot" > "$dir/boot.name"
+	files=()
+	for s in $scenarios; do
+		if [ "$s" = all ]; then files+=(tests/guest/*.sh); else files+=("tests/guest/$s.sh"); fi
+	done
+	for f in "${files[@]}"; do basename "$f" .sh; done > "$dir/scenarios"
+	step "boot $i: $boot: $(xargs < "$dir/scenarios")"
+	bash "$TOP/scripts/vm.sh" -p "$profile" -t "${VNPP_BOOT_TIMEOUT:-1800}" -o "$dir" \
+		-- guest/run.sh "${files[@]}" < /dev/null
+	grep -h '^# ' "$dir"/ktap/*.tap 2>/dev/null | sed 's/^/    /'
+done < "$TOP/tests/boots.txt"
+
+bash "$TOP/scripts/results.sh" "${dirs[@]}" >> "$results"
+summary

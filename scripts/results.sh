@@ -1,0 +1,53 @@
+#!/bin/bash
+# Turn the run directories of scripts/check.sh boots into result lines, one per test:
+#   PASS|FAIL|SKIP <boot>: <scenario>: <desc>[ — reason]
+# from each scenario's KTAP (ktap/<name>.tap, .rc), plus per boot "guest ran to completion"
+# and "console clean". A run dir holds boot.name and scenarios (names, one a line).
+# Usage: scripts/results.sh RUNDIR...
+set -uo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+
+ktap() { # BOOT NAME TAPFILE RC: the scenario's results, plus a FAIL if it broke off or failed silently
+	awk -v pre="$1: $2: " -v name="$2" -v rc="$4" '
+	/^1\.\.[0-9]+/ { plan = substr($1, 4) + 0 }
+	/^(not )?ok [0-9]+( |$)/ {
+		st = ($1 == "not") ? "FAIL" : "PASS"
+		sub(/^(not )?ok [0-9]+ ?/, "")
+		reason = ""
+		if (match($0, / *# *SKIP( |$)/)) {
+			reason = substr($0, RSTART + RLENGTH)
+			$0 = substr($0, 1, RSTART - 1)
+			if (st == "PASS") st = "SKIP"
+			reason = " — " (reason == "" ? "(no reason given)" : reason)
+		}
+		print st " " pre $0 reason
+		n++; if (st == "FAIL") fails++
+	}
+	END {
+		if (plan == "" || n != plan)
+			print "FAIL " pre "ran " n + 0 " of " (plan == "" ? "?" : plan) " planned tests (exit status " rc ")"
+		else if (rc != 0 && !fails)
+			print "FAIL " pre "exit status " rc " with no failed test"
+	}' "$3"
+}
+
+for dir in "$@"; do
+	boot=$(cat "$dir/boot.name" 2>/dev/null || basename "$dir")
+	if [ -s "$dir/rc" ]; then
+		echo "PASS $boot: guest ran to completion"
+	else
+		echo "FAIL $boot: guest ran to completion — no rc: timeout or crash (see $dir/console.log)"
+	fi
+	while read -r name; do
+		if [ -f "$dir/ktap/$name.tap" ]; then
+			ktap "$boot" "$name" "$dir/ktap/$name.tap" "$(cat "$dir/ktap/$name.rc" 2>/dev/null || echo '?')"
+		else
+			echo "FAIL $boot: $name: did not run"
+		fi
+	done < "$dir/scenarios"
+	if scan=$("$TOP/scripts/console-scan.sh" "$dir/console.log" 2>&1); then
+		echo "PASS $boot: console clean"
+	else
+		echo "FAIL $boot: console clean — $(echo "$scan" | head -1) ($(echo "$scan" | wc -l) lines)"
+	fi
+done

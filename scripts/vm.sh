@@ -1,0 +1,168 @@
+#!/bin/bash
+# Boot the guest kernel under QEMU (TCG) with the host's / as a read-only 9p root and run one
+# command in it (guest/init.sh is PID 1), or give a shell on the console (-s).
+#
+# Usage: scripts/vm.sh [-p PROFILE]... [-t TIMEOUT_S] [-o OUTDIR] [-s] -- COMMAND [ARGS...]
+#   PROFILE (comma separated or repeated): mergeable (default) small big  nodma (default) dma
+#           viommu  mq=N
+#   OUTDIR  (default build/runs/<timestamp>-<profile>) is shared writable at the same path in
+#           the guest. Host writes: env, cmd, qemu.cmd, qemu.log, console.log;
+#           guest writes: progress, guest.log, rc, dmesg.txt (and whatever the command writes)
+# Env: VNPP_SMP (2), VNPP_MEM (2048).
+# Exit status: the guest command's, or 124 on timeout, 125 if the guest left no rc,
+# 126 if the console log shows kernel trouble (scripts/console-scan.sh).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() { sed -n '2,14s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+
+profiles=() timeout=1800 out= shell=0
+while getopts p:t:o:sh opt; do
+	case $opt in
+	p) IFS=, read -ra p <<< "$OPTARG"; profiles+=("${p[@]}") ;;
+	t) timeout=$OPTARG ;;
+	o) out=$OPTARG ;;
+	s) shell=1 ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $shell = 1 ] || [ $# -gt 0 ] || usage
+
+# Profile -> device options, netdev options, machine options, guest cmdline.
+rxmode=mergeable dma=nodma viommu=0 mq=1
+for p in "${profiles[@]}"; do
+	case $p in
+	mergeable|small|big) rxmode=$p ;;
+	dma|nodma) dma=$p ;;
+	viommu) viommu=1 dma=dma ;;
+	mq=[0-9]*) mq=${p#mq=} ;;
+	*) die "unknown profile '$p'" ;;
+	esac
+done
+profile="$rxmode,$dma"
+[ $viommu = 0 ] || profile+=",viommu"
+[ "$mq" = 1 ] || profile+=",mq=$mq"
+
+dev_opts=
+case $rxmode in
+small) dev_opts+=",mrg_rxbuf=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,guest_ufo=off" ;;
+big) dev_opts+=",mrg_rxbuf=off" ;;
+esac
+[ $dma = nodma ] || dev_opts+=",iommu_platform=on,disable-legacy=on"
+tap_flags="vnet_hdr" net_opts=
+if [ "$mq" != 1 ]; then
+	dev_opts+=",mq=on,vectors=$((2 * mq + 2))"
+	net_opts+=",queues=$mq"
+	tap_flags+=" multi_queue"
+fi
+machine=q35 append_extra= iommu_dev=()
+if [ $viommu = 1 ]; then
+	machine+=",kernel-irqchip=split"
+	iommu_dev=(-device intel-iommu,intremap=on,caching-mode=on)
+	append_extra=" intel_iommu=on iommu.strict=1"
+fi
+
+kernel=$BUILD/kbuild/arch/x86/boot/bzImage
+[ -f "$kernel" ] || die "no kernel: $kernel (run scripts/kernel.sh)"
+if [ -z "$out" ]; then
+	out=$BUILD/runs/$(date +%Y%m%d-%H%M%S)-${profile//[,=]/-}
+	[ ! -e "$out" ] || out+="-$$"
+fi
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+case $out/ in # the guest mounts its own filesystems over these
+/tmp/*|/run/*|/var/tmp/*|/var/log/*|/root/*|/dev/*|/proc/*|/sys/*) die "OUTDIR $out is hidden in the guest: use one under $BUILD" ;;
+esac
+rm -f "$out"/{rc,progress,guest.log,dmesg.txt,console.log,qemu.cmd,qemu.log,cmd,env}
+
+# For guest/init.sh: the environment to export, and the command line (shell-quoted).
+printf 'export TOP=%q BUILD=%q VNPP_OUT=%q VNPP_PROFILE=%q\n' "$TOP" "$BUILD" "$out" "$profile" > "$out/env"
+[ $# = 0 ] || { printf '%q ' "$@"; echo; } > "$out/cmd"
+
+append="root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
+append+=" ro console=ttyS0 panic=-1 init=$TOP/guest/init.sh vnpp.out=$out vnpp.shell=$shell$append_extra"
+if [ $shell = 1 ]; then
+	serial=(-chardev "stdio,id=con,mux=on,signal=off,logfile=$out/console.log" -serial chardev:con -mon chardev=con)
+else
+	serial=(-serial "file:$out/console.log" -monitor none)
+fi
+qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
+	-machine "$machine" -accel tcg,thread=multi -cpu max -smp "${VNPP_SMP:-2}" -m "${VNPP_MEM:-2048}"
+	-kernel "$kernel" -append "$append" "${serial[@]}"
+	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+	-fsdev "local,id=out,path=$out,security_model=none,multidevs=remap"
+	-device virtio-9p-pci,fsdev=out,mount_tag=vnppout
+	-device virtio-rng-pci
+	"${iommu_dev[@]}"
+	-netdev "tap,id=nA,ifname=tapA,script=no,downscript=no,vhost=off$net_opts"
+	-device "virtio-net-pci,netdev=nA,mac=52:54:00:00:00:0a$dev_opts"
+	-netdev "tap,id=nB,ifname=tapB,script=no,downscript=no,vhost=off$net_opts"
+	-device "virtio-net-pci,netdev=nB,mac=52:54:00:00:00:0b$dev_opts")
+{ echo "profile: $profile"; printf '%q ' "${qemu[@]}"; echo; } > "$out/qemu.cmd"
+
+# Private host netns: tapA and tapB joined by a bridge. Nothing outside it is touched.
+ns=vnpp-$$ qpid=
+cleanup() {
+	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
+	ip -n "$ns" link del tapA 2>/dev/null || true
+	ip -n "$ns" link del tapB 2>/dev/null || true
+	ip netns del "$ns" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+ip netns add "$ns"
+nip() { ip -n "$ns" "$@"; }
+nip link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+for t in tapA tapB; do
+	nip tuntap add dev $t mode tap $tap_flags
+	nip link set $t master br0 up
+done
+nip link set br0 up
+ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+
+step "booting (profile $profile) -> $out"
+start=$(date +%s)
+if [ $shell = 1 ]; then
+	ip netns exec "$ns" "${qemu[@]}" || true
+else
+	ip netns exec "$ns" "${qemu[@]}" < /dev/null > "$out/qemu.log" 2>&1 &
+	qpid=$!
+	seen=0 last=$start timed_out=0
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 1
+		now=$(date +%s)
+		n=$(wc -l 2>/dev/null < "$out/progress" || echo 0)
+		if [ "$n" -gt "$seen" ]; then # stream the guest's progress lines
+			sed -n "$((seen + 1)),${n}p" "$out/progress" | while read -r l; do step "  guest +$((now - start))s: $l"; done
+			seen=$n last=$now
+		fi
+		if [ $((now - start)) -ge "$timeout" ]; then
+			step "timeout after ${timeout}s: killing QEMU"
+			kill "$qpid"; timed_out=1
+			for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$qpid" 2>/dev/null && sleep 0.5; done
+			kill -9 "$qpid" 2>/dev/null || true
+			break
+		fi
+		[ $((now - last)) -lt 30 ] || { step "  running ($((now - start))s)"; last=$now; }
+	done
+	wait "$qpid" 2>/dev/null || true
+	qpid=
+	sed 's/^/    qemu: /' "$out/qemu.log"
+fi
+elapsed=$(( $(date +%s) - start ))
+
+rc=125
+if [ "${timed_out:-0}" = 1 ]; then
+	rc=124
+elif [ -s "$out/rc" ]; then
+	rc=$(tr -dc 0-9 < "$out/rc")
+fi
+step "guest finished rc=$rc in ${elapsed}s (logs: $out)"
+if ! scan=$("$TOP/scripts/console-scan.sh" "$out/console.log"); then
+	echo "console log shows kernel trouble ($out/console.log):" >&2
+	echo "$scan" | head -20 | sed 's/^/    /' >&2
+	[ "$rc" != 0 ] || rc=126
+fi
+exit "$rc"

@@ -1,0 +1,38 @@
+#!/bin/bash
+# Smoke: each virtio_net variant loads, wires up (ping A->B over v4 and v6) and moves
+# iperf3 traffic A->B for SMOKE_SECS (2) seconds; the throughput is a diag line.
+. "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
+secs=${SMOKE_SECS:-2}
+variants=(base pp)
+
+ktap_plan $((3 * ${#variants[@]}))
+for v in "${variants[@]}"; do
+	if ! vn_load "$v"; then
+		ktap_fail "$v: load"
+		ktap_skip "$v: wire and ping" "driver did not load"
+		ktap_skip "$v: iperf3 A->B" "driver did not load"
+		continue
+	fi
+	ktap_ok "$v: load"
+	nics=$(vn_nics | xargs)
+	ktap_diag "$v: NICs $nics, rx mode $(vn_rx_mode "${nics%% *}")"
+	if ! vn_wire; then
+		ktap_fail "$v: wire and ping"
+		ktap_skip "$v: iperf3 A->B" "no connectivity"
+		continue
+	fi
+	ktap_ok "$v: wire and ping"
+	b=${nics##* }
+	rx0=($(vn_stat "$b" rx_bytes rx_packets))
+	r=$(vn_iperf "$secs")
+	rc=$?
+	rx1=($(vn_stat "$b" rx_bytes rx_packets))
+	ktap_diag "$v: iperf3 ${secs}s A->B: $r"
+	ktap_diag "$v: B received $(( (rx1[0] - rx0[0]) / (rx1[1] - rx0[1] + 1) )) bytes per packet (GSO)"
+	ktap_diag "$v: page pools: $(vn_pp_stats | wc -l)"
+	bps=$(sed -n 's/.*bps=\([0-9]*\).*/\1/p' <<< "$r")
+	[ "${bps:-0}" -gt 0 ] || rc=1
+	ktap_result $rc "$v: iperf3 A->B"
+done
+vn_unload
+ktap_exit
