@@ -32,6 +32,11 @@ for s in deps tree kernel modules; do
 	fi
 done
 
+# The series as a maintainer's tools see it (host only): KTAP from scripts/series-check.sh.
+step "series-check (log: $logs/series-check.tap)"
+bash "$TOP/scripts/series-check.sh" > "$logs/series-check.tap" 2>&1
+bash "$TOP/scripts/results.sh" --ktap host series-check "$logs/series-check.tap" $? >> "$results"
+
 dirs=() i=0
 while read -r profile scenarios; do
 	[[ -n $profile && $profile != \#* ]] || continue

@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(
 	build-essential flex bison bc libelf-dev libssl-dev dwarves cpio kmod rsync ccache sparse
-	qemu-system-x86 iproute2 ethtool iperf3 socat python3 python3-yaml
+	qemu-system-x86 iproute2 iputils-ping ethtool iperf3 socat python3 python3-yaml
 	clang llvm libbpf-dev bpftool gnuplot-nox git git-email perl
 )
 missing=()

@@ -4,6 +4,7 @@
 # from each scenario's KTAP (ktap/<name>.tap, .rc), plus per boot "guest ran to completion"
 # and "console clean". A run dir holds boot.name and scenarios (names, one a line).
 # Usage: scripts/results.sh RUNDIR...
+#        scripts/results.sh --ktap PREFIX NAME TAPFILE RC   (one KTAP file, e.g. a host check)
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -30,6 +31,11 @@ ktap() { # BOOT NAME TAPFILE RC: the scenario's results, plus a FAIL if it broke
 			print "FAIL " pre "exit status " rc " with no failed test"
 	}' "$3"
 }
+
+if [ "${1:-}" = --ktap ]; then
+	ktap "$2" "$3" "$4" "$5"
+	exit
+fi
 
 for dir in "$@"; do
 	boot=$(cat "$dir/boot.name" 2>/dev/null || basename "$dir")

@@ -23,6 +23,7 @@ warnings() { # source-file
 	grep -E 'warning|error|FAILED' "$dir/log" | sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | sort -u
 }
 
+echo "KTAP version 1"
 rm -rf "$wt" && git -C "$base_repo" worktree prune
 git -C "$base_repo" worktree add -q --detach "$wt" base
 set_ident "$wt"
@@ -55,4 +56,5 @@ else
 	not_ok "git send-email --dry-run"; echo "$out" | tail -5 | diag
 fi
 git -C "$base_repo" worktree remove --force "$wt"
+echo "1..$n"
 exit $failed
