@@ -4,6 +4,7 @@
 # $VNPP_OUT/bench.jsonl, with throughput, retransmits, RX-side page allocations, page_pool
 # recycling, guest CPU time and pool memory.
 # Usage: bench/guest.sh ROUNDS SECONDS CELL...   CELL: MODE:QUEUES, e.g. mergeable:1 small:2
+# Env: BENCH_VARIANTS (default "base pp"): build/mods/<name>/virtio_net.ko to compare.
 . "$(dirname "$0")/../guest/lib.sh"
 rounds=$1 secs=$2
 shift 2
@@ -76,17 +77,19 @@ print(json.dumps({
     "cpu_s_per_gib": int(ticks) / 100 / gib,
     "pools": int(npools), "pool_inflight_mem": pp1.get("inflight-mem"),
     "pool_inflight_pages": pp1.get("inflight"),
+    "pp_counters": {k: x for k, x in d.items() if not k.startswith("inflight")},
 }))
 PY
 	vn_progress "bench: $profile $mode/$q round $r $v: $(kv bps "$res" | awk '{printf "%.2f", $1/1e9}') Gbit/s"
 }
 
-n=0 total=$((rounds * ${#cells[@]} * 2)) t_start=$SECONDS
+variants=(${BENCH_VARIANTS:-base pp})
+n=0 total=$((rounds * ${#cells[@]} * ${#variants[@]})) t_start=$SECONDS
 for cell in "${cells[@]}"; do
 	mode=${cell%:*} q=${cell#*:}
 	for r in $(seq 1 "$rounds"); do
-		order=(base pp)
-		[ $((r % 2)) = 1 ] || order=(pp base)
+		order=("${variants[@]}")  # reversed every other round: ABBA...
+		[ $((r % 2)) = 1 ] || order=($(printf '%s\n' "${variants[@]}" | tac))
 		for v in "${order[@]}"; do
 			n=$((n + 1))
 			el=$((SECONDS - t_start))
