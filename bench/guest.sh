@@ -34,37 +34,44 @@ trace_stop() { # prints "alloc_pages=N pp_new_pages=N"
 cpu_ticks() { awk '/^cpu / { print $4 + $7 + $8 }' /proc/stat; }  # system + irq + softirq
 # The pools of both NICs (A receives the ACKs). Moving a NIC to a netns leaves its pools
 # listed under the root netns' loopback, so they are looked up everywhere, not by ifindex.
-pp_sum() { # the pools' counters summed, as key=value
-	vn_pp_stats | grep -v detach-time | tr ' ' '\n' | awk -F= '$2 ~ /^[0-9]+$/ && $1 !~ /^(id|ifindex|napi-id)$/ {
-		s[$1] += $2 } END { for (k in s) printf "%s=%.0f ", k, s[k] }'
+pp_sum() { # the live pools' counters summed, as key=value, and their number as pools=N
+	vn_pp_stats | grep -v detach-time | tr ' ' '\n' | awk -F= '$1 == "id" { n++ }
+		$2 ~ /^[0-9]+$/ && $1 !~ /^(id|ifindex|napi-id)$/ { s[$1] += $2 }
+		END { for (k in s) printf "%s=%.0f ", k, s[k]; printf "pools=%d", n }'
 }
 kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<< "$2" | head -1; }
 
 setup() { # VARIANT MODE QUEUES
-	vn_load "$1" && vn_set_rx_mode "$2" || return 1
 	local dev ns
+	vn_load "$1" || return 1
+	# feature filters outlive the module: only rebind when the mode differs
+	[ "$(vn_rx_mode "$(vn_nics | head -1)")" = "$2" ] || vn_set_rx_mode "$2" || return 1
 	for dev in $(vn_nics); do ethtool -L "$dev" combined "$3" > /dev/null 2>&1 || [ "$3" = 1 ] || return 1; done
 	vn_wire
 }
 
 run_one() { # VARIANT MODE QUEUES ROUND
-	local v=$1 mode=$2 q=$3 r=$4 pp0 pp1 t0 t1 res tr_res npools
+	local v=$1 mode=$2 q=$3 r=$4 pp0 pp1 t0 t1 res tr_res
 	setup "$v" "$mode" "$q" || { vn_log "setup $v $mode/$q failed"; return 1; }
 	vn_iperf 2 -P "$q" > /dev/null  # warm up: rings full, pools primed
-	pp0=$(pp_sum) t0=$(cpu_ticks)
+	pp0=
+	[ "$v" = base ] || pp0=$(pp_sum)  # base has no pools: spare the netlink dump
+	t0=$(cpu_ticks)
 	trace_start || return 1
 	res=$(vn_iperf "$secs" -P "$q")
 	tr_res=$(trace_stop)
 	t1=$(cpu_ticks)
-	sleep 1  # in-flight pages come back
-	pp1=$(pp_sum)
-	npools=$(vn_pp_stats | grep -vc detach-time)
-	$VN_PY - "$v" "$mode" "$q" "$r" "$profile" "$res" "$tr_res" "$((t1 - t0))" "$pp0" "$pp1" "$npools" >> "$out" <<'PY'
+	pp1=
+	if [ "$v" != base ]; then
+		sleep 1  # in-flight pages come back
+		pp1=$(pp_sum)
+	fi
+	$VN_PY - "$v" "$mode" "$q" "$r" "$profile" "$res" "$tr_res" "$((t1 - t0))" "$pp0" "$pp1" >> "$out" <<'PY'
 import json, sys
-v, mode, q, r, profile, res, trc, ticks, pp0, pp1, npools = sys.argv[1:]
+v, mode, q, r, profile, res, trc, ticks, pp0, pp1 = sys.argv[1:]
 kv = lambda s: {k: float(x) for k, x in (w.split("=") for w in s.split())}
 res, trc, pp0, pp1 = kv(res), kv(trc), kv(pp0), kv(pp1)
-d = {k: pp1.get(k, 0) - pp0.get(k, 0) for k in pp1}
+d = {k: pp1.get(k, 0) - pp0.get(k, 0) for k in pp1 if k != "pools"}
 gib = res["bytes"] / 2**30
 new = trc["pp_new_pages"]
 served = d.get("alloc-fast", 0) + d.get("alloc-slow", 0)
@@ -75,7 +82,7 @@ print(json.dumps({
     "pp_new_pages": new, "pp_pages_served": served,
     "recycle_ratio": (1 - new / served) if served else None,
     "cpu_s_per_gib": int(ticks) / 100 / gib,
-    "pools": int(npools), "pool_inflight_mem": pp1.get("inflight-mem"),
+    "pools": int(pp1.get("pools", 0)), "pool_inflight_mem": pp1.get("inflight-mem"),
     "pool_inflight_pages": pp1.get("inflight"),
     "pp_counters": {k: x for k, x in d.items() if not k.startswith("inflight")},
 }))
