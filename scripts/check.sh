@@ -1,5 +1,5 @@
 #!/bin/bash
-# `make check`: the build stages (deps, tree, kernel, modules), then one boot per line of
+# `make check`: the build stages (deps, tree, kernel, modules, kselftest), then one boot per line of
 # tests/boots.txt running its scenarios (guest/run.sh), then one result line per test and the
 # closing "N passed, N failed, N skipped". Logs: build/check/. Exit status 1 on any failure.
 # Env: VNPP_BOOT_TIMEOUT (1800 s per boot).
@@ -22,7 +22,7 @@ summary() {
 	exit
 }
 
-for s in deps tree kernel modules; do
+for s in deps tree kernel modules kselftest; do
 	step "stage $s (log: $logs/stage-$s.log)"
 	if bash "$TOP/scripts/$s.sh" < /dev/null 2>&1 | tee "$logs/stage-$s.log"; then
 		echo "PASS stage: $s" >> "$results"

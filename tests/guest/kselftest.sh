@@ -1,0 +1,57 @@
+#!/bin/bash
+# The kernel's own kselftests for drivers/net/virtio_net (installed from the patched tree by
+# scripts/kselftest.sh), through run_kselftest.sh as a maintainer runs them, with each
+# variant loaded: pp must pass page_pool.sh; base must NOT pass it (no pools: the test
+# detects the difference). basic_features.sh needs VRF, which the lean kernel leaves out:
+# it is skipped with that reason when the kernel lacks it. The runner exits 0 even when a
+# test fails, so its KTAP result lines are what counts.
+. "$(dirname "$0")/../../guest/lib.sh"
+ks=$BUILD/kselftest
+tests=(basic_features.sh page_pool.sh)
+
+# TEST: runs one kselftest; prints its KTAP result line, its output as diag lines
+run_test() {
+	local out=/tmp/kselftest-$1.log
+	(cd "$ks" && ./run_kselftest.sh -t "drivers/net/virtio_net:$1") > "$out" 2>&1
+	grep -E '^# ' "$out" | grep -vE '^# (timeout set|selftests:)' | tail -40
+	grep -E '^(not )?ok [0-9]+ selftests: ' "$out" | tail -1
+}
+
+ktap_plan $((2 * ${#tests[@]}))
+if [ ! -x "$ks/run_kselftest.sh" ]; then
+	for v in pp base; do for t in "${tests[@]}"; do ktap_fail "$v: $t (not installed: run scripts/kselftest.sh)"; done; done
+	ktap_exit
+fi
+for v in pp base; do
+	vn_load "$v" || { for t in "${tests[@]}"; do ktap_fail "$v: $t (driver did not load)"; done; continue; }
+	for t in "${tests[@]}"; do
+		if [ "$t" = basic_features.sh ] && ! grep -qw vrf /proc/net/dev 2>/dev/null &&
+			! ip link add vnpp-vrf-probe type vrf table 10 2>/dev/null; then
+			ktap_skip "$v: $t" "needs CONFIG_NET_VRF, not in config/vnpp.config"
+			continue
+		fi
+		ip link del vnpp-vrf-probe 2>/dev/null
+		res=$(run_test "$t")
+		sed '$d' <<< "$res"
+		line=$(tail -1 <<< "$res")
+		ktap_diag "$v: runner said: ${line:-nothing}"
+		if [ "$v" = base ] && [ "$t" = page_pool.sh ]; then
+			# base has no pools: the test must fail, or skip naming the pools
+			case $line in
+			"not ok "*) ktap_ok "base: $t fails without page pools" ;;
+			*"# SKIP"*) if grep -qi pool <<< "$res"; then ktap_ok "base: $t skips naming the missing pools"
+				else ktap_fail "base: $t skipped without naming the pools"; fi ;;
+			*) ktap_fail "base: $t passed although base has no page pools" ;;
+			esac
+			continue
+		fi
+		case $line in
+		"ok "*"# SKIP"*) ktap_skip "$v: $t" "the kselftest skipped: $(grep -m1 -i skip <<< "$res" | cut -c1-120)" ;;
+		"ok "*) ktap_ok "$v: $t" ;;
+		*) ktap_fail "$v: $t" ;;
+		esac
+	done
+	vn_filters_clear
+done
+vn_unload
+ktap_exit
