@@ -5,8 +5,8 @@ set -euo pipefail
 
 pkgs=(
 	build-essential flex bison bc libelf-dev libssl-dev dwarves cpio kmod rsync ccache sparse
-	qemu-system-x86 iproute2 iputils-ping ethtool iperf3 socat python3 python3-yaml
-	clang llvm libbpf-dev bpftool gnuplot-nox git git-email perl
+	qemu-system-x86 iproute2 iputils-ping ethtool iperf3 socat jq python3 python3-yaml python3-ply python3-git
+	clang llvm libbpf-dev libxdp-dev bpftool gnuplot-nox git git-email perl
 )
 missing=()
 for p in "${pkgs[@]}"; do

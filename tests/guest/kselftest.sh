@@ -7,6 +7,8 @@
 # test fails, so its KTAP result lines are what counts.
 . "$(dirname "$0")/../../guest/lib.sh"
 ks=$BUILD/kselftest
+# page_pool.sh reads the pools with the ynl CLI; an installed kselftest has no copy of it
+export YNL_CLI=$BUILD/linux/tools/net/ynl/cli.py YNL_SPEC=$BUILD/linux/Documentation/netlink/specs/netdev.yaml
 tests=(basic_features.sh page_pool.sh)
 
 # TEST: runs one kselftest; prints its KTAP result line, its output as diag lines
