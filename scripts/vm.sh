@@ -78,6 +78,9 @@ rm -f "$out"/{rc,progress,guest.log,dmesg.txt,console.log,qemu.cmd,qemu.log,cmd,
 
 # For guest/init.sh: the environment to export, and the command line (shell-quoted).
 printf 'export TOP=%q BUILD=%q VNPP_OUT=%q VNPP_PROFILE=%q\n' "$TOP" "$BUILD" "$out" "$profile" > "$out/env"
+for v in ${!EDGE_@} VNPP_SCENARIO_TIMEOUT; do # scenario knobs (guest/edge.sh, guest/run.sh)
+	[ -z "${!v+x}" ] || printf 'export %s=%q\n' "$v" "${!v}" >> "$out/env"
+done
 [ $# = 0 ] || { printf '%q ' "$@"; echo; } > "$out/cmd"
 
 append="root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
@@ -117,7 +120,7 @@ nip() { ip -n "$ns" "$@"; }
 nip link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
 for t in tapA tapB; do
 	nip tuntap add dev $t mode tap $tap_flags
-	nip link set $t master br0 up
+	nip link set $t mtu 65520 master br0 up # jumbo frames pass too, not only GSO ones
 done
 nip link set br0 up
 ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
