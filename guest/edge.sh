@@ -388,8 +388,28 @@ _edge_ip() { # NS ARGS...: ip in netns NS ("" = root)
 	shift
 	if [ -n "$ns" ]; then ip -n "$ns" "$@"; else ip "$@"; fi
 }
-edge_xdp_attach() { # NS DEV PROG [SEC]: attach $EDGE_DIR/xdp/PROG.o in native (driver) mode
-	_edge_ip "$1" link set dev "$2" xdpdrv obj "$EDGE_DIR/xdp/$3.o" sec "${4:-xdp}"
+# Every program is loaded once per boot (bpftool), pinned in EDGE_BPF and kept attached to a
+# holder veth (root netns, generic XDP, down): the kernel's XDP dispatcher (a static_call
+# trampoline shared by all XDP users) then knows every program before any test traffic, and
+# attaching or detaching one on a NIC under traffic only moves a refcount. Without that, each
+# attach re-patches the trampoline with int3-based text_poke_bp while NAPI runs through it on
+# the other vCPU: under QEMU TCG that was seen to end in "Oops: int3" at
+# bpf_dispatcher_xdp_func+0x1 (the base driver, small mode, attach/detach under traffic) - an
+# emulation hazard, not a driver bug, that would take a whole `make check` boot down.
+EDGE_BPF=/run/edge-bpf
+edge_xdp_hold() { # load, pin and hold every $EDGE_DIR/xdp/*.o (once per boot)
+	local o n i=0 h
+	mountpoint -q $EDGE_BPF || { mkdir -p $EDGE_BPF && mount -t bpf bpf $EDGE_BPF; } || return 1
+	for o in "$EDGE_DIR"/xdp/*.o; do
+		n=${o##*/} n=${n%.o} h=edgeh$i i=$((i + 1))
+		[ ! -e "$EDGE_BPF/$n" ] || continue
+		bpftool prog load "$o" "$EDGE_BPF/$n" || { vn_log "bpftool prog load $o failed"; return 1; }
+		ip link show dev $h > /dev/null 2>&1 || ip link add $h type veth peer name ${h}p || return 1
+		ip link set dev $h xdpgeneric pinned "$EDGE_BPF/$n" || return 1
+	done
+}
+edge_xdp_attach() { # NS DEV PROG: attach the pinned PROG (edge_xdp_hold) in native (driver) mode
+	_edge_ip "$1" link set dev "$2" xdpdrv pinned "$EDGE_BPF/$3"
 }
 edge_xdp_detach() { _edge_ip "$1" link set dev "$2" xdpdrv off; } # NS DEV
 edge_xdp_prog_id() { # NS DEV: the id of the attached XDP program (empty if none)

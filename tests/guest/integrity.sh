@@ -2,8 +2,8 @@
 # Integrity: EDGE_INTEGRITY_MIB MiB of random data (one file in tmpfs, its sha256 taken once)
 # sent both ways at once between the NICs over TCP (socat), each receiver hashing what it got
 # (sha256sum); every digest must match. Per variant (base, pp) and per RX mode (mergeable, small
-# and big, switched by feature filtering in a mergeable boot: EDGE_INTEGRITY_MODES; in a small
-# or big boot only that mode): once without XDP, once with an XDP_PASS program attached to both
+# and big, switched by feature filtering in the mergeable,nodma boot; in any other boot only its
+# own mode; EDGE_INTEGRITY_MODES overrides): once without XDP, once with an XDP_PASS program attached to both
 # NICs a second into the transfer (the buffers already in the rings have no XDP headroom: the
 # first ring's worth goes through the driver's copy paths). Then no pool after the final unload
 # and the MemAvailable drift (guest/edge.sh).
@@ -15,8 +15,8 @@
 . "$TOP/guest/edge.sh"
 
 mib=$(edge_knob EDGE_INTEGRITY_MIB 64 256)
-case ${VNPP_PROFILE%%,*} in
-mergeable) dflt="mergeable small big" ;;
+case $VNPP_PROFILE in  # all three modes in the plain boot, the boot's own mode elsewhere
+mergeable,nodma) dflt="mergeable small big" ;;
 *) dflt=${VNPP_PROFILE%%,*} ;;
 esac
 read -ra modes <<< "${EDGE_INTEGRITY_MODES:-$dflt}"
@@ -30,7 +30,7 @@ head -c $((mib << 20)) /dev/urandom > "$src" && sum=$(sha256sum < "$src" | cut -
 [ ${#sum} = 64 ]
 ktap_result $? "$mib MiB of random data and its sha256"
 ktap_diag "$mib MiB each way (EDGE_INTEGRITY_MIB; EDGE_FULL=1: 256), modes: ${modes[*]}, sha256 $sum ($(edge_secs "$t0")s)"
-edge_xdp_build || ktap_diag "the XDP program could not be built: the XDP runs will fail"
+edge_xdp_build && edge_xdp_hold || ktap_diag "the XDP programs could not be built or loaded: the XDP runs will fail"
 
 # Both ways at once: A->B on port 7001, B->A on 7002; each receiver hashes the stream.
 transfer() { # LABEL: status 0 if both digests match

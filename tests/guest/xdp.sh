@@ -1,7 +1,7 @@
 #!/bin/bash
 # XDP on the receiving NIC (B), programs from tests/xdp/*.c built at test time with clang into a
-# tmpfs dir (once per boot) and attached in driver mode (ip link set dev B xdpdrv obj P.o sec
-# xdp). The programs act on UDP to port 9999 only and pass the rest. Attaching makes the driver
+# tmpfs dir, loaded and pinned once per boot (and held by a spare veth, see edge_xdp_hold in
+# guest/edge.sh), attached in driver mode (ip link set dev B xdpdrv pinned ...). The programs act on UDP to port 9999 only and pass the rest. Attaching makes the driver
 # turn the guest offloads off through the control queue (virtnet_xdp_set). Per variant:
 #  - attach/detach of XDP_PASS EDGE_XDP_CYCLES times under an iperf3 TCP stream, then a transfer
 #    with the program on (rx_xdp_packets must move) and one after detaching;
@@ -38,12 +38,12 @@ nsA=${VN_NS[0]} nsB=${VN_NS[1]}
 ktap_plan $((1 + per * ${#EDGE_VARIANTS[@]}))
 ktap_diag "$cycles attach/detach cycles, $count datagrams per action (EDGE_XDP_CYCLES, EDGE_XDP_COUNT; EDGE_FULL=1: 20, 20000)"
 t0=$EPOCHREALTIME
-if edge_xdp_build; then
+if edge_xdp_build && edge_xdp_hold; then
 	ktap_diag "XDP programs: $(cd "$EDGE_DIR/xdp" && ls *.o | xargs) ($(edge_secs "$t0")s, $(clang --version | head -1))"
-	ktap_ok "build the XDP programs (clang -target bpf)"
+	ktap_ok "build the XDP programs (clang -target bpf), load and pin them"
 	built=1
 else
-	ktap_fail "build the XDP programs (clang -target bpf)"
+	ktap_fail "build the XDP programs (clang -target bpf), load and pin them"
 	built=0
 fi
 
