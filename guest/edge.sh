@@ -237,6 +237,12 @@ edge_pp_field() { # "SUMMARY LINE" FIELD: the value of FIELD=N in an edge_pp sum
 }
 
 # --- per-variant bracket: memory before load, final unload, pools gone, drift -----------------------
+edge_give_up() { # VARIANT PER WHAT REASON: "not ok VARIANT: WHAT", then the variant's other
+	# PER-1 tests skipped with REASON (the caller then moves on to the next variant)
+	local i
+	ktap_fail "$1: $3"
+	for ((i = 1; i < $2; i++)); do ktap_skip "$1: test $((i + 1))" "$4"; done
+}
 edge_begin() { # VARIANT: record MemAvailable with no virtio_net loaded; sets EDGE_MEM0
 	vn_unload > /dev/null 2>&1
 	vn_filters_clear
