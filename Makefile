@@ -10,7 +10,7 @@ check:
 # The same with the edge-case scenarios' full cycle counts and sizes (EDGE_FULL=1, guest/edge.sh):
 # hours under TCG, far over CI's budget.
 check-full:
-	EDGE_FULL=1 VNPP_SCENARIO_TIMEOUT=7200 VNPP_BOOT_TIMEOUT=21600 bash scripts/check.sh
+	VNPP_BOOTS=tests/boots-full.txt EDGE_FULL=1 VNPP_SCENARIO_TIMEOUT=7200 VNPP_BOOT_TIMEOUT=21600 bash scripts/check.sh
 
 deps tree kernel modules series series-check:
 	bash scripts/$@.sh

@@ -56,7 +56,7 @@ while read -r profile scenarios; do
 	bash "$TOP/scripts/vm.sh" -p "$profile" -t "${VNPP_BOOT_TIMEOUT:-1800}" -o "$dir" \
 		-- guest/run.sh "${files[@]}" < /dev/null
 	grep -h '^# ' "$dir"/ktap/*.tap 2>/dev/null | sed 's/^/    /'
-done < "$TOP/tests/boots.txt"
+done < "${VNPP_BOOTS:-$TOP/tests/boots.txt}"
 
 bash "$TOP/scripts/results.sh" "${dirs[@]}" >> "$results"
 summary
