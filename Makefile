@@ -2,7 +2,7 @@
 PROFILE ?= mergeable,nodma
 SECS ?= 10
 
-.PHONY: check check-full deps tree kernel modules series series-check bench smoke shell
+.PHONY: check check-full check-debug deps tree kernel modules series series-check bench smoke shell
 
 check:
 	bash scripts/check.sh
@@ -11,6 +11,11 @@ check:
 # hours under TCG, far over CI's budget.
 check-full:
 	VNPP_BOOTS=tests/boots-full.txt EDGE_FULL=1 VNPP_SCENARIO_TIMEOUT=7200 VNPP_BOOT_TIMEOUT=21600 bash scripts/check.sh
+
+# The debug kernel flavour (config/vnpp-debug.config: KASAN, lockdep, kmemleak, ...), its own
+# build (build/kbuild-debug: a cold build is ~20 min) and the boots of tests/boots-debug.txt.
+check-debug:
+	VNPP_FLAVOUR=debug VNPP_BOOTS=tests/boots-debug.txt VNPP_BOOT_TIMEOUT=3600 bash scripts/check.sh
 
 deps tree kernel modules series series-check:
 	bash scripts/$@.sh

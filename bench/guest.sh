@@ -66,24 +66,28 @@ run_one() { # VARIANT MODE QUEUES ROUND
 		sleep 1  # in-flight pages come back
 		pp1=$(pp_sum)
 	fi
-	$VN_PY - "$v" "$mode" "$q" "$r" "$profile" "$res" "$tr_res" "$((t1 - t0))" "$pp0" "$pp1" >> "$out" <<'PY'
+	devB=$(vn_nics | tail -1)
+	ring=$(vn_in "$(vn_ns "$devB")" ethtool -g "$devB" | awk '/^RX:/ { n = $2 } END { print n + 0 }')
+	$VN_PY - "$v" "$mode" "$q" "$r" "$profile" "$res" "$tr_res" "$((t1 - t0))" "$pp0" "$pp1" "$ring" >> "$out" <<'PY'
 import json, sys
-v, mode, q, r, profile, res, trc, ticks, pp0, pp1 = sys.argv[1:]
+v, mode, q, r, profile, res, trc, ticks, pp0, pp1, ring = sys.argv[1:]
 kv = lambda s: {k: float(x) for k, x in (w.split("=") for w in s.split())}
 res, trc, pp0, pp1 = kv(res), kv(trc), kv(pp0), kv(pp1)
 d = {k: pp1.get(k, 0) - pp0.get(k, 0) for k in pp1 if k != "pools"}
 gib = res["bytes"] / 2**30
 new = trc["pp_new_pages"]
-served = d.get("alloc-fast", 0) + d.get("alloc-slow", 0)
+# alloc-fast counts each fragment carved from a page: pages are compared, recycled (kept in the
+# pool's cache or ring on their way back) against fresh (from the page allocator)
+recycled = d.get("recycle-cached", 0) + d.get("recycle-ring", 0)
 print(json.dumps({
     "profile": profile, "mode": mode, "queues": int(q), "streams": int(q), "variant": v,
     "round": int(r), "gbps": res["bps"] / 1e9, "bytes": res["bytes"], "retrans": res["retrans"],
     "rx_pages_per_gib": (trc["alloc_pages"] + new) / gib,
-    "pp_new_pages": new, "pp_pages_served": served,
-    "recycle_ratio": (1 - new / served) if served else None,
+    "pp_new_pages": new, "pp_pages_recycled": recycled,
+    "recycle_ratio": recycled / (recycled + new) if recycled + new else None,
     "cpu_s_per_gib": int(ticks) / 100 / gib,
     "pools": int(pp1.get("pools", 0)), "pool_inflight_mem": pp1.get("inflight-mem"),
-    "pool_inflight_pages": pp1.get("inflight"),
+    "pool_inflight_pages": pp1.get("inflight"), "rx_ring": int(ring),
     "pp_counters": {k: x for k, x in d.items() if not k.startswith("inflight")},
 }))
 PY

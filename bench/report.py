@@ -2,7 +2,8 @@
 """Summarise bench/guest.sh runs (bench.jsonl files) into the cover letter's tables.
 
 Usage: report.py OUTDIR JSONL...
-Writes OUTDIR/rounds.json (every run), OUTDIR/summary.md (markdown tables),
+Writes OUTDIR/rounds.json (every run), OUTDIR/summary.md (markdown tables and the
+project's targets, each MET or MISSED with its numbers),
 OUTDIR/performance.txt (the cover letter's performance section), OUTDIR/chart.dat (for
 bench/chart.gp) and prints the markdown on stdout.
 A delta counts only when the medians differ by more than the runs spread: pp is "ahead" when
@@ -49,19 +50,77 @@ def verdict(base, pp):
     return "within noise"
 
 
+PP_CACHE = 128  # pages in a pool's alloc cache (PP_ALLOC_CACHE_SIZE)
+
+
+def targets(rows):
+    """The project's targets, one line each: MET/MISSED/NOT MEASURED, with the numbers.
+    rows: (profile, mode, queues, base runs, pp runs) per cell."""
+    out = []
+
+    def check(name, items):
+        # items: (cell label, ok, detail); an empty list means no cell measured it
+        if not items:
+            out.append("NOT MEASURED  %s" % name)
+            return
+        bad = [i for i in items if not i[1]]
+        out.append("%s  %s: %s" % ("MET   " if not bad else "MISSED", name,
+                                   "; ".join("%s %s" % (c, d) for c, _, d in items)))
+
+    lab = lambda p, m, q: "%s/%s/%dq" % (p, m[:5], q)
+    check("pp not behind base beyond the spread",
+          [(lab(p, m, q), verdict(b, pp) != "behind", verdict(b, pp)) for p, m, q, b, pp in rows])
+    items = []
+    for p, m, q, b, pp in rows:
+        ba, pa = med(b, "rx_pages_per_gib"), med(pp, "rx_pages_per_gib")
+        if ba:
+            items.append((lab(p, m, q), pa <= 0.05 * ba, "%.1f%%" % (pa / ba * 100)))
+    check("RX page allocations per GiB, pp <= 5% of base", items)
+    items = []
+    for p, m, q, b, pp in rows:
+        rr = med(pp, "recycle_ratio")
+        if rr is not None:
+            items.append((lab(p, m, q), rr >= 0.99, "%.2f%%" % (rr * 100)))
+    check("pp recycle ratio (recycled / (recycled + fresh pages)) >= 99%", items)
+    check("DMA API on: pp ahead of base",
+          [(lab(p, m, q), verdict(b, pp) == "ahead", "%s (%+.1f%%)" % (
+              verdict(b, pp), (med(pp, "gbps") / med(b, "gbps") - 1) * 100))
+           for p, m, q, b, pp in rows if p == "dma"])
+    check("vIOMMU strict: pp >= 1.5x base",
+          [(lab(p, m, q), med(pp, "gbps") >= 1.5 * med(b, "gbps"), "%.2fx" % (
+              med(pp, "gbps") / med(b, "gbps"))) for p, m, q, b, pp in rows if p == "viommu"])
+    items = []
+    for p, m, q, b, pp in rows:
+        mem = [r["pool_inflight_mem"] / r["pools"] for r in pp if r.get("pools")]
+        ring = max((r.get("rx_ring") or 0) for r in pp)
+        if mem and ring:
+            bound = (ring + PP_CACHE) * 4096
+            items.append((lab(p, m, q), max(mem) <= bound, "%d KiB (bound %d KiB)" % (
+                max(mem) / 1024, bound / 1024)))
+    check("memory held per pool <= (ring + %d cache) pages" % PP_CACHE, items)
+    return out
+
+
 def fmt(v, f="%.0f", none="-"):
     return none if v is None else f % v
 
 
-def text_table(title, rows):
-    head = ["Queues", "Streams", "Patch", "Throughput", "Spread", "Retries", "Delta", "Retry%"]
+THROUGHPUT_HEAD = ["Queues", "Streams", "Patch", "Throughput", "Spread", "Retries", "Delta",
+                   "Retry%"]
+ALLOC_HEAD = ["DMA", "Mode", "Q", "Pages/GiB base", "pp", "pp/base", "Recycled"]
+CPU_HEAD = ["DMA", "Mode", "Q", "CPU s/GiB base", "pp", "Pool KiB/queue"]
+SHORT = {"nodma": "off", "dma": "on", "viommu": "vIOMMU"}
+
+
+def text_table(title, head, rows, group=2):
+    """A table in the cover letter's ASCII style, a rule after every GROUP rows."""
     w = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     sep = "+" + "+".join("-" * (x + 2) for x in w) + "+"
     line = lambda c: "| " + " | ".join(s.center(x) for s, x in zip(c, w)) + " |"
     out = [title + ":", sep, line(head), sep]
     for i, r in enumerate(rows):
         out.append(line(r))
-        if i % 2:
+        if i % group == group - 1 or i == len(rows) - 1:
             out.append(sep)
     return out
 
@@ -76,13 +135,14 @@ def main():
     md += ["| Profile | Mode | Q/S | base Gbit/s (min-max) | pp Gbit/s (min-max) | Delta | "
            "Verdict | Retries base/pp |", "|---|---|---|---|---|---|---|---|"]
     md2 = ["| Profile | Mode | Q/S | RX pages/GiB base | RX pages/GiB pp | pp/base | "
-           "pp recycle ratio | CPU s/GiB base | CPU s/GiB pp | pool memory/queue |",
+           "pp pages recycled | CPU s/GiB base | CPU s/GiB pp | pool memory/queue |",
            "|---|---|---|---|---|---|---|---|---|---|"]
-    by_table = {}
+    by_table, measured, alloc_rows, cpu_rows = {}, [], [], []
     for (prof, mode, q), v in cells(runs):
         base, pp = v.get("base", []), v.get("pp", [])
         if not base or not pp:
             continue
+        measured.append((prof, mode, q, base, pp))
         bm, pm = med(base, "gbps"), med(pp, "gbps")
         delta = (pm - bm) / bm * 100
         br, pr = med(base, "retrans"), med(pp, "retrans")
@@ -95,11 +155,15 @@ def main():
         ba, pa = med(base, "rx_pages_per_gib"), med(pp, "rx_pages_per_gib")
         rr = med(pp, "recycle_ratio")
         mem = [r["pool_inflight_mem"] / r["pools"] for r in pp if r.get("pools")]
-        md2.append("| %s | %s | %d/%d | %s | %s | %s | %s | %s | %s | %s |" % (
-            PROFILES.get(prof, prof), mode, q, q, fmt(ba), fmt(pa),
-            "-" if not ba else "%.1f%%" % (pa / ba * 100), fmt(rr and rr * 100, "%.2f%%"),
-            fmt(med(base, "cpu_s_per_gib"), "%.1f"), fmt(med(pp, "cpu_s_per_gib"), "%.1f"),
-            "%d KiB" % (max(mem) / 1024) if mem else "-"))
+        key = [SHORT.get(prof, prof), mode, str(q)]
+        arow = [fmt(ba), fmt(pa), "-" if not ba else "%.1f%%" % (pa / ba * 100),
+                fmt(rr and rr * 100, "%.2f%%")]
+        crow = [fmt(med(base, "cpu_s_per_gib"), "%.1f"), fmt(med(pp, "cpu_s_per_gib"), "%.1f"),
+                "%d" % (max(mem) / 1024) if mem else "-"]
+        md2.append("| %s | %s | %d/%d | %s | %s KiB |" % (
+            PROFILES.get(prof, prof), mode, q, q, " | ".join(arow + crow[:2]), crow[2]))
+        alloc_rows.append(key + arow)
+        cpu_rows.append(key + crow)
         rows = by_table.setdefault((prof, mode), [])
         rows.append([str(q), str(q), "base", "%.2f Gbps" % bm, spread(base), fmt(br), "-", "-"])
         rows.append([str(q), str(q), "pp", "%.2f Gbps" % pm, spread(pp), fmt(pr),
@@ -110,8 +174,17 @@ def main():
             chart.append('"%s" %s %.3f %.3f %.3f' % (label, name, statistics.median(g), min(g), max(g)))
     for (prof, mode), rows in by_table.items():
         title = "%s buffers, %s" % ("Mergeable" if mode == "mergeable" else "Small", PROFILES.get(prof, prof))
-        txt += text_table(title, rows) + [""]
-    summary = md + [""] + md2
+        txt += text_table(title, THROUGHPUT_HEAD, rows) + [""]
+    if alloc_rows:
+        txt += ["RX-side page allocations per GiB received (atomic mm_page_alloc weighted",
+                "by order, plus the pages page_pool takes in bulk) and the share of pages",
+                "the pools recycled (recycled / (recycled + fresh)), medians:", ""]
+        txt += text_table("", ALLOC_HEAD, alloc_rows, group=len(alloc_rows))[1:] + [""]
+        txt += ["Guest CPU time (system+irq+softirq) per GiB received and the memory a",
+                "pool held after the run (inflight-mem), medians:", ""]
+        txt += text_table("", CPU_HEAD, cpu_rows, group=len(cpu_rows))[1:]
+    summary = md + [""] + md2 + ["", "Targets (medians per cell):", ""] + [
+        "- " + t for t in targets(measured)]
     with open(os.path.join(outdir, "summary.md"), "w") as f:
         f.write("\n".join(summary) + "\n")
     with open(os.path.join(outdir, "chart.dat"), "w") as f:

@@ -45,7 +45,7 @@ done
 hostname vnpp
 ip link set lo up
 for m in lib/dim/dimlib.ko net/core/failover.ko drivers/net/net_failover.ko; do
-	insmod "$BUILD/kbuild/$m" || say "insmod $m failed"
+	insmod "$KBUILD/$m" || say "insmod $m failed"
 done
 cd "$TOP" || say "no $TOP"
 

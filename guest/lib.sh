@@ -1,9 +1,11 @@
 # Helpers for in-guest scenarios (sourced, not run). Expects the environment guest/init.sh
-# sets up (TOP, BUILD, VNPP_OUT); also usable by hand in a `scripts/vm.sh -s` shell.
+# sets up (TOP, BUILD, KBUILD, VNPP_MODS, VNPP_OUT); also usable by hand in a `scripts/vm.sh -s` shell.
 # The two NICs: A (mac ..:0a) and B (mac ..:0b), joined by a bridge on the host.
 # Helpers return non-zero on failure and explain why on stderr; scenarios don't use set -e.
 : "${TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${BUILD:=$TOP/build}"
+: "${KBUILD:=$BUILD/kbuild}"     # the kernel build (build/kbuild-debug for the debug flavour)
+: "${VNPP_MODS:=$BUILD/mods}"    # <variant>/virtio_net.ko (build/mods-debug likewise)
 : "${VNPP_OUT:=/tmp}"
 VN_PY=/usr/bin/python3
 VN_NS=(vnA vnB)
@@ -73,7 +75,7 @@ vn_unload() {
 	rm -f /run/vnpp-variant
 }
 vn_load() { # base|pp: (re)load that virtio_net.ko and wait for both NICs
-	local ko=$BUILD/mods/$1/virtio_net.ko
+	local ko=$VNPP_MODS/$1/virtio_net.ko
 	[ -f "$ko" ] || { vn_log "no $ko"; return 1; }
 	vn_unload || return 1
 	insmod "$ko" || { vn_log "insmod $ko failed"; return 1; }

@@ -3,7 +3,8 @@
 # (base and pp alternating in that boot), then bench/report.py: tables, JSON, chart under
 # build/bench/<date>/, and cover/performance.txt for the cover letter.
 # Env: QUICK=1 (3 rounds of 4 s, 1-queue cells, no vIOMMU), ROUNDS (5), SECS (6),
-#      PROFILES ("nodma dma viommu"), QUEUES (2: the N of the N-queue cells = guest vCPUs).
+#      PROFILES ("nodma dma viommu"), QUEUES (2: the N of the N-queue cells = guest vCPUs),
+#      VNPP_ICOUNT (scripts/vm.sh: -icount instead of MTTCG).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +20,9 @@ else
 fi
 out=$BUILD/bench/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
-env_line="QEMU $(qemu-system-x86_64 --version | sed -n 's/.*version \([^ ]*\).*/\1/p') TCG (MTTCG), \
+accel="MTTCG"
+[ -z "${VNPP_ICOUNT:-}" ] || accel="single-threaded, -icount $VNPP_ICOUNT"
+env_line="QEMU $(qemu-system-x86_64 --version | sed -n 's/.*version \([^ ]*\).*/\1/p') TCG ($accel), \
 ${VNPP_SMP:-2} vCPUs on a $(nproc)-core host, tap+bridge, no vhost; guest Linux $(make -s -C "$BUILD/linux" kernelversion) \
 (Debian linux-source-6.12 $(base_version)); iperf3 TCP A->B between the two NICs, ${secs}s runs, \
 $rounds rounds, base and pp alternating in one boot"

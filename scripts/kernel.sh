@@ -1,21 +1,23 @@
 #!/bin/bash
 # Build the guest kernel (bzImage + the modules virtio_net needs) from build/linux
-# into build/kbuild with the lean fragment config/vnpp.config, through ccache.
+# into build/kbuild with the lean fragment config/vnpp.config, through ccache
+# (VNPP_FLAVOUR=debug: into build/kbuild-debug, adding config/vnpp-debug.config).
 # A rerun with nothing changed returns in seconds; only the config or core changes rebuild.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 src=$BUILD/linux
-obj=$BUILD/kbuild
-frag=$TOP/config/vnpp.config
+obj=$KBUILD
 mkdir -p "$obj"
+frag=$obj/vnpp.fragment
+cat "$TOP/config/vnpp.config" ${VNPP_FLAVOUR:+"$TOP/config/vnpp-$VNPP_FLAVOUR.config"} > "$frag"
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/vnpp/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 kmake() { make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" "$@"; }
 
 stamp=$(cat "$frag" | sha1sum | cut -c1-12)
 if [ "$(cat "$obj/.vnpp-config-id" 2>/dev/null)" != "$stamp" ]; then
-	step "configuring: allnoconfig + $(basename "$frag")"
+	step "configuring: allnoconfig + vnpp.config${VNPP_FLAVOUR:+ + vnpp-$VNPP_FLAVOUR.config}"
 	KCONFIG_ALLCONFIG=$frag kmake allnoconfig >/dev/null
 	missing=$(grep -E '^CONFIG_' "$frag" | while read -r l; do grep -qxF "$l" "$obj/.config" || echo "$l"; done)
 	[ -z "$missing" ] || die "config lines that did not take: $missing"

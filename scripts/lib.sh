@@ -2,7 +2,11 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${VNPP_BUILD:-$TOP/build}
 T0=${T0:-$(date +%s)}
-export TOP BUILD T0
+# The kernel flavour: VNPP_FLAVOUR unset = the lean kernel (build/kbuild, build/mods);
+# VNPP_FLAVOUR=debug = the same plus config/vnpp-debug.config (build/kbuild-debug, build/mods-debug).
+KBUILD=$BUILD/kbuild${VNPP_FLAVOUR:+-$VNPP_FLAVOUR}
+VNPP_MODS=$BUILD/mods${VNPP_FLAVOUR:+-$VNPP_FLAVOUR}
+export TOP BUILD T0 KBUILD VNPP_MODS
 
 step() { printf '[%4ss] %s\n' "$(( $(date +%s) - T0 ))" "$*"; }
 die() { echo "error: $*" >&2; exit 1; }

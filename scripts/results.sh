@@ -1,6 +1,9 @@
 #!/bin/bash
 # Turn the run directories of scripts/check.sh boots into result lines, one per test:
 #   PASS|FAIL|SKIP <boot>: <scenario>: <desc>[ — reason]
+# A FAIL from a KTAP file is followed by the diagnostic lines ("# ...") the scenario printed
+# since its previous result, indented by four spaces (at most the last 12), so that a log's
+# tail says why.
 # from each scenario's KTAP (ktap/<name>.tap, .rc), plus per boot "guest ran to completion"
 # and "console clean". A run dir holds boot.name and scenarios (names, one a line).
 # Usage: scripts/results.sh RUNDIR...
@@ -11,6 +14,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 ktap() { # BOOT NAME TAPFILE RC: the scenario's results, plus a FAIL if it broke off or failed silently
 	awk -v pre="$1: $2: " -v name="$2" -v rc="$4" '
 	/^1\.\.[0-9]+/ { plan = substr($1, 4) + 0 }
+	/^#/ { diag[nd++ % 12] = $0; next }
 	/^(not )?ok [0-9]+( |$)/ {
 		st = ($1 == "not") ? "FAIL" : "PASS"
 		sub(/^(not )?ok [0-9]+ ?/, "")
@@ -23,6 +27,9 @@ ktap() { # BOOT NAME TAPFILE RC: the scenario's results, plus a FAIL if it broke
 		}
 		print st " " pre $0 reason
 		n++; if (st == "FAIL") fails++
+		if (st == "FAIL")
+			for (i = (nd > 12 ? nd - 12 : 0); i < nd; i++) print "    " diag[i % 12]
+		nd = 0
 	}
 	END {
 		if (plan == "" || n != plan)

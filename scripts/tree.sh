@@ -1,6 +1,7 @@
 #!/bin/bash
 # Prepare build/linux: Debian's linux-source-6.12 as the base commit, series/ applied on top.
-# Idempotent: an existing tree is left alone unless series/ changed (then it is rebuilt).
+# Idempotent: an existing tree is left alone unless series/ changed (then it is reset to the
+# base commit and the series applied again).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -45,10 +46,17 @@ if [ ! -d "$base/.git" ]; then
 	mv "$base.tmp" "$base"
 fi
 
-step "creating $tree from base $pkgver and applying series/"
-rm -rf "$tree"
-git clone -q --shared -b base "$base" "$tree"
-git -C "$tree" checkout -q -b vnpp
+if [ -d "$tree/.git" ] && git -C "$tree" rev-parse -q --verify base > /dev/null; then
+	# Reset in place: only the files the series touches get new times, so the kernel build
+	# that follows recompiles those, not the whole tree.
+	step "resetting $tree to base $pkgver and applying series/"
+	git -C "$tree" checkout -q -f -B vnpp base
+else
+	step "creating $tree from base $pkgver and applying series/"
+	rm -rf "$tree"
+	git clone -q --shared -b base "$base" "$tree"
+	git -C "$tree" checkout -q -b vnpp
+fi
 set_ident "$tree"
 n=0
 for p in $patches; do

@@ -8,7 +8,8 @@
 #   OUTDIR  (default build/runs/<timestamp>-<profile>) is shared writable at the same path in
 #           the guest. Host writes: env, cmd, qemu.cmd, qemu.log, console.log;
 #           guest writes: progress, guest.log, rc, dmesg.txt (and whatever the command writes)
-# Env: VNPP_SMP (2), VNPP_MEM (2048).
+# Env: VNPP_SMP (2), VNPP_MEM (2048), VNPP_ICOUNT (unset: MTTCG; else -icount options),
+#      VNPP_FLAVOUR (unset: the lean kernel; debug: build/kbuild-debug and build/mods-debug).
 # Exit status: the guest command's, or 124 on timeout, 125 if the guest left no rc,
 # 126 if the console log shows kernel trouble (scripts/console-scan.sh).
 set -euo pipefail
@@ -63,7 +64,7 @@ if [ $viommu = 1 ]; then
 	append_extra=" intel_iommu=on iommu.strict=1"
 fi
 
-kernel=$BUILD/kbuild/arch/x86/boot/bzImage
+kernel=$KBUILD/arch/x86/boot/bzImage
 [ -f "$kernel" ] || die "no kernel: $kernel (run scripts/kernel.sh)"
 if [ -z "$out" ]; then
 	out=$BUILD/runs/$(date +%Y%m%d-%H%M%S)-${profile//[,=]/-}
@@ -77,7 +78,8 @@ esac
 rm -f "$out"/{rc,progress,guest.log,dmesg.txt,console.log,qemu.cmd,qemu.log,cmd,env}
 
 # For guest/init.sh: the environment to export, and the command line (shell-quoted).
-printf 'export TOP=%q BUILD=%q VNPP_OUT=%q VNPP_PROFILE=%q\n' "$TOP" "$BUILD" "$out" "$profile" > "$out/env"
+printf 'export TOP=%q BUILD=%q KBUILD=%q VNPP_MODS=%q VNPP_OUT=%q VNPP_PROFILE=%q\n' \
+	"$TOP" "$BUILD" "$KBUILD" "$VNPP_MODS" "$out" "$profile" > "$out/env"
 for v in ${!EDGE_@} VNPP_SCENARIO_TIMEOUT; do # scenario knobs (guest/edge.sh, guest/run.sh)
 	[ -z "${!v+x}" ] || printf 'export %s=%q\n' "$v" "${!v}" >> "$out/env"
 done
@@ -90,8 +92,12 @@ if [ $shell = 1 ]; then
 else
 	serial=(-serial "file:$out/console.log" -monitor none)
 fi
+# MTTCG (one host thread per vCPU) by default; VNPP_ICOUNT=OPTS runs the vCPUs in one thread,
+# counting instructions (-icount OPTS, e.g. shift=auto,sleep=off): slower, its own noise.
+accel=(-accel tcg,thread=multi)
+[ -z "${VNPP_ICOUNT:-}" ] || accel=(-accel tcg,thread=single -icount "$VNPP_ICOUNT")
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
-	-machine "$machine" -accel tcg,thread=multi -cpu max -smp "${VNPP_SMP:-2}" -m "${VNPP_MEM:-2048}"
+	-machine "$machine" "${accel[@]}" -cpu max -smp "${VNPP_SMP:-2}" -m "${VNPP_MEM:-2048}"
 	-kernel "$kernel" -append "$append" "${serial[@]}"
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root

@@ -67,7 +67,7 @@ afx_force_zc() { # DEV
 	local m=$D/zc_force ko=${AFXDP_ZC_FORCE_KO:-$D/zc_force/zc_force.ko}
 	if [ ! -f "$ko" ]; then
 		mkdir -p "$m" && cp "$TOP/tests/afxdp/zc_force.c" "$m/" && echo 'obj-m := zc_force.o' > "$m/Kbuild" &&
-			make -s -C "$BUILD/kbuild" M="$m" modules > "$m/build.log" 2>&1 ||
+			make -s -C "$KBUILD" M="$m" modules > "$m/build.log" 2>&1 ||
 			{ vn_log "building zc_force.ko failed: $(tail -5 "$m/build.log")"; return 1; }
 	fi
 	insmod "$ko" ifname="$1" && rmmod zc_force

@@ -4,7 +4,8 @@
 #  - EDGE_REBIND_CYCLES unbind/bind cycles of both NICs through the virtio bus sysfs, no traffic;
 #  - EDGE_REBIND_TRAFFIC_CYCLES unbind/bind cycles of B while A floods it (UDP, static
 #    neighbour) and an iperf3 TCP stream A->B keeps (re)connecting: B is configured in the root
-#    netns after every bind and unbound once it has received packets;
+#    netns after every bind and unbound once it has received packets; the pools of the
+#    unbound Bs must all be gone within 10 s of the traffic stopping;
 #  - unbind of B, then rmmod, while a UDP socket that never reads holds RX pages: with pp the
 #    destroyed pool must stay listed (detach-time, pages in flight), then go within 10 s of the
 #    socket closing (page_pool retries the release every second); base must show no pool;
@@ -102,6 +103,9 @@ for v in "${EDGE_VARIANTS[@]}"; do
 		edge_bg_stop flood tcp tcp-srv
 		[ "$got" = "$busy" ] || rc=1
 		edge_B_to_vnB "$vB" || rc=1
+		# pages still in flight from the cycles show here (the pools of the unbound Bs)
+		s=$(edge_pp wait-attached 10) || rc=1
+		ktap_diag "$v: after the cycles under traffic: ${s//$'\n'/; }"
 	else
 		rc=1
 	fi
@@ -113,9 +117,11 @@ for v in "${EDGE_VARIANTS[@]}"; do
 	if edge_udp_sink_start sink "${VN_NS[1]}" $sinkport $((64 << 20)); then
 		q=$(fill_sink)
 		ktap_diag "$v: the socket holds $q bytes (truesize) when B is unbound"
-		edge_unbind "$vB"
+		edge_unbind "$vB" || ktap_diag "$v: unbind of B failed"
 		[ "$q" -gt 0 ] && check_held_pool "$v" "B unbound" && rc=0
-		edge_bind "$vB" && edge_B_to_vnB "$vB" || rc=1
+		edge_bind "$vB" && edge_B_to_vnB "$vB" || { ktap_diag "$v: B not back in ${VN_NS[1]}"; rc=1; }
+	else
+		ktap_diag "$v: the UDP sink did not start"
 	fi
 	edge_bg_stop sink
 	ktap_diag "$v: unbind with pages held: $(edge_secs "$t0")s"
@@ -128,14 +134,18 @@ for v in "${EDGE_VARIANTS[@]}"; do
 		ktap_diag "$v: the socket holds $q bytes (truesize) at rmmod"
 		if rmmod virtio_net; then
 			[ "$q" -gt 0 ] && check_held_pool "$v" "module removed" && rc=0
+		else
+			ktap_diag "$v: rmmod failed"
 		fi
+	else
+		ktap_diag "$v: the UDP sink did not start"
 	fi
 	edge_bg_stop sink
 	ktap_diag "$v: rmmod with pages held: $(edge_secs "$t0")s"
 	ktap_result $rc "$v: rmmod with RX pages held by a socket, pool released when it closes"
 
 	# 5. rmmod/insmod cycles (the NICs come back in the root netns; vnA and vnB are empty)
-	ko=$BUILD/mods/$v/virtio_net.ko rc=0 t0=$EPOCHREALTIME
+	ko=$VNPP_MODS/$v/virtio_net.ko rc=0 t0=$EPOCHREALTIME
 	[ ! -d /sys/module/virtio_net ] || rmmod virtio_net || rc=1
 	for ((i = 0; i < mods && rc == 0; i++)); do
 		insmod "$ko" && vn_wait 10 edge_netdev_root "$vA" > /dev/null &&
