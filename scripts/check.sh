@@ -3,11 +3,12 @@
 # tests/boots.txt running its scenarios (guest/run.sh), then one result line per test and the
 # closing "N passed, N failed, N skipped". Logs: build/check/. Exit status 1 on any failure.
 # Env: VNPP_BOOT_TIMEOUT (1800 s per boot), VNPP_BOOTS (tests/boots.txt),
-#      VNPP_FLAVOUR (debug: the debug kernel, logs in build/check-debug/, no series-check).
+#      VNPP_FLAVOUR (debug: the debug kernel, logs in build/check-debug/, no series-check),
+#      VNPP_CHECK_DIR (the logs' directory instead).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-logs=$BUILD/check${VNPP_FLAVOUR:+-$VNPP_FLAVOUR}
+logs=${VNPP_CHECK_DIR:-$BUILD/check${VNPP_FLAVOUR:+-$VNPP_FLAVOUR}}
 rm -rf "$logs"
 mkdir -p "$logs"
 results=$logs/results.txt

@@ -23,7 +23,8 @@
 #    failing (task-filter=Y, /proc/PID/make-it-fail, ignore-gfp-wait=N), under the flood alone
 #    (no TCP stream: its pages would go back to the pool and keep it fed): refill_work keeps
 #    failing and re-arming itself; B goes down and up, then is unbound, and the faults stop.
-#    refill_work must have run at least twice before the close and twice across it;
+#    refill_work must have run at least twice before the close and twice after it (each
+#    within 20 s);
 #  - then: no pool after the final unload, MemAvailable drift; the console must stay clean
 #    (scripts/console-scan.sh).
 # Figures (diag): faults injected, refill_work runs, rx drops, bytes held, MemAvailable.
@@ -84,6 +85,13 @@ refill_hits() {
 	local n h _
 	HITS=0
 	while read -r n h _; do [ "$n" != refill ] || HITS=$h; done < /sys/kernel/tracing/kprobe_profile
+}
+# Until refill_work has run N times more than HITS says, at most SECS s; sets HITS, status 0
+# if it did
+wait_refill() { # N SECS
+	local want=$((HITS + $1)) end=$((SECONDS + $2))
+	while refill_hits && [ "$HITS" -lt $want ] && [ $SECONDS -lt $end ]; do edge_sleep 0.25; done
+	[ "$HITS" -ge $want ]
 }
 # End of a phase: B unbound (if it is not yet), the socket closed, every destroyed pool gone
 # within 10 s, B bound again and in vnB, a transfer A->B. Status 0 if all of that holds.
@@ -166,17 +174,21 @@ time.sleep(600)' "$hog"
 		for p in $napis $kworkers; do echo 1 > /proc/$p/make-it-fail; done 2> /dev/null
 		refill_hits; h0=$HITS
 		fault_set $FPA 100 N $TIMES Y  # all allocations of those threads only
-		edge_sleep 2
-		refill_hits; h1=$HITS
+		# with pp the pool first serves what it holds, and the pages of dropped
+		# packets come back to it: the refill may take a while to fail
+		t1=$SECONDS
+		wait_refill 2 20
+		h1=$HITS t1=$((SECONDS - t1))
 		ip -n "$nsB" link set dev "$b" down && edge_sleep 0.5 && ip -n "$nsB" link set dev "$b" up || ktap_diag "$v: down/up of B failed"
-		edge_sleep 1.5
-		refill_hits; h2=$HITS
+		t2=$SECONDS
+		wait_refill 2 20
+		h2=$HITS t2=$((SECONDS - t2))
 		edge_unbind "$vB"
 		ub=$?
 		n=$(fault_off $FPA)
 		for p in $napis $kworkers; do echo 0 > /proc/$p/make-it-fail; done 2> /dev/null
 		refill_hits; h3=$HITS
-		ktap_diag "$v: allocations failing in B's NAPI thread ($napis) and the $(wc -w <<< "$kworkers") kworkers: refill_work ran $((h1 - h0)) times in 2 s, $((h2 - h1)) across down/up, $((h3 - h2)) more by the unbind (status $ub); $n faults injected"
+		ktap_diag "$v: allocations failing in B's NAPI thread ($napis) and the $(wc -w <<< "$kworkers") kworkers: refill_work ran $((h1 - h0)) times in ${t1} s, $((h2 - h1)) in ${t2} s after down/up, $((h3 - h2)) more by the unbind (status $ub); $n faults injected"
 		[ $ub = 0 ] && [ $((h1 - h0)) -ge 2 ] && [ $((h2 - h1)) -ge 2 ] && rc=0
 		phase_end "the unbind with refill_work pending" || rc=1
 	fi

@@ -102,6 +102,8 @@ for v in "${EDGE_VARIANTS[@]}"; do
 		ktap_diag "$v: $i of $busy unbind/bind cycles of B under traffic in $(edge_secs "$t1")s: $got cycles received >= 20 packets, $pkts packets in all"
 		edge_bg_stop flood tcp tcp-srv
 		[ "$got" = "$busy" ] || rc=1
+		# B leaves the root netns next: let its TCP sockets finish while they have a route
+		left=$(edge_tcp_wait_closed "" 5301 10) || ktap_diag "$v: TCP sockets still open on B: ${left//$'\n'/; }"
 		edge_B_to_vnB "$vB" || rc=1
 		# pages still in flight from the cycles show here (the pools of the unbound Bs)
 		s=$(edge_pp wait-attached 10) || rc=1
