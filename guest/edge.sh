@@ -243,6 +243,16 @@ edge_give_up() { # VARIANT PER WHAT REASON: "not ok VARIANT: WHAT", then the var
 	ktap_fail "$1: $3"
 	for ((i = 1; i < $2; i++)); do ktap_skip "$1: test $((i + 1))" "$4"; done
 }
+edge_load_wired() { # VARIANT PER: edge_begin, load VARIANT and wire the NICs: "ok VARIANT: load
+	# and wire"; else the variant given up (edge_give_up) and status 1
+	edge_begin "$1"
+	if vn_load "$1" && vn_wire; then
+		ktap_ok "$1: load and wire"
+		return 0
+	fi
+	edge_give_up "$1" "$2" "load and wire" "driver did not load or no connectivity"
+	return 1
+}
 edge_begin() { # VARIANT: record MemAvailable with no virtio_net loaded; sets EDGE_MEM0
 	vn_unload > /dev/null 2>&1
 	vn_filters_clear

@@ -37,12 +37,7 @@ xfer_ok() { # WHAT: a transfer A->B after a change; diag and status
 }
 
 for v in "${EDGE_VARIANTS[@]}"; do
-	edge_begin "$v"
-	if ! vn_load "$v" || ! vn_wire; then
-		edge_give_up "$v" "$per" "load and wire" "driver did not load or no connectivity"
-		continue
-	fi
-	ktap_ok "$v: load and wire"
+	edge_load_wired "$v" "$per" || continue
 	read -r a b <<< "$(vn_nics | xargs)"
 	mode=$(vn_rx_mode "$b")
 	ktap_diag "$v: A=$a B=$b, rx mode $mode"

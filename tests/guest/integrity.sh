@@ -69,12 +69,7 @@ attach_pass() { # NS DEV
 }
 
 for v in "${EDGE_VARIANTS[@]}"; do
-	edge_begin "$v"
-	if ! vn_load "$v" || ! vn_wire; then
-		edge_give_up "$v" "$per" "load and wire" "driver did not load or no connectivity"
-		continue
-	fi
-	ktap_ok "$v: load and wire"
+	edge_load_wired "$v" "$per" || continue
 	for m in "${all_modes[@]}"; do
 		if [[ " ${modes[*]} " != *" $m "* ]]; then
 			ktap_skip "$v: $m: $mib MiB each way, digests match" "not in this boot's modes (${modes[*]})"

@@ -19,12 +19,7 @@ ktap_diag "$cycles down/up cycles (EDGE_OPENCLOSE_CYCLES; EDGE_FULL=1: 100)"
 pool_ids() { edge_pp list | awk '!/detached=/ { for (i = 1; i <= NF; i++) if ($i ~ /^id=/) print substr($i, 4) }' | sort -n | xargs; }
 
 for v in "${EDGE_VARIANTS[@]}"; do
-	edge_begin "$v"
-	if ! vn_load "$v" || ! vn_wire; then
-		edge_give_up "$v" "$per" "load and wire" "driver did not load or no connectivity"
-		continue
-	fi
-	ktap_ok "$v: load and wire"
+	edge_load_wired "$v" "$per" || continue
 	read -r a b <<< "$(vn_nics | xargs)"
 	ktap_diag "$v: A=$a B=$b, rx mode $(vn_rx_mode "$b")"
 	ids0=$(pool_ids)
