@@ -15,7 +15,7 @@ check-full:
 # The debug kernel flavour (config/vnpp-debug.config: KASAN, lockdep, kmemleak, ...), its own
 # build (build/kbuild-debug: a cold build is ~20 min) and the boots of tests/boots-debug.txt.
 check-debug:
-	VNPP_FLAVOUR=debug VNPP_BOOTS=tests/boots-debug.txt VNPP_BOOT_TIMEOUT=3600 bash scripts/check.sh
+	VNPP_FLAVOUR=debug VNPP_BOOTS=tests/boots-debug.txt VNPP_SCENARIO_TIMEOUT=3600 VNPP_BOOT_TIMEOUT=10800 bash scripts/check.sh
 
 deps tree kernel modules series series-check:
 	bash scripts/$@.sh

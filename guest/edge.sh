@@ -319,7 +319,7 @@ edge_tcp_start() { # NAME SRC_NS DST_NS DST_IP PORT SECS [iperf3 client args]
 	local netns=()
 	[ -z "$dst" ] || netns=(ip netns exec "$dst")
 	edge_bg_start "$name-srv" timeout $((secs + 30)) "${netns[@]}" iperf3 -s -p "$port"
-	vn_wait 10 _edge_listening "$dst" "$port" || { vn_log "iperf3 server did not start"; return 1; }
+	vn_wait 60 _edge_listening "$dst" "$port" || { vn_log "iperf3 server did not start"; return 1; }
 	edge_bg_start "$name" ip netns exec "$src" bash -c '
 		end=$((SECONDS + $3)); ip=$1 port=$2; shift 3
 		while [ $SECONDS -lt $end ]; do
@@ -362,7 +362,7 @@ s.setsockopt(socket.SOL_SOCKET, 33, int(sys.argv[2]))  # SO_RCVBUFFORCE
 s.bind(("0.0.0.0", int(sys.argv[1])))
 print("ready", flush=True)
 time.sleep(3600)' "$3" "$4"
-	vn_wait 10 grep -q ready "$EDGE_DIR/$1.log"
+	vn_wait 60 grep -q ready "$EDGE_DIR/$1.log"  # a bound: python starts slowly on a debug kernel
 }
 edge_udp_queued() { # NS PORT: bytes queued on the UDP socket bound to PORT (rx_queue)
 	local p sl loc rem st q rest sum=0
@@ -529,7 +529,7 @@ edge_dgram_recv_start() { # NAME NS PORT SIZE [IDLE]: a checking receiver in the
 	local netns=()
 	[ -z "$2" ] || netns=(ip netns exec "$2")
 	edge_bg_start "$1" "${netns[@]}" $VN_PY -c "$_edge_dgram_py" recv "$3" "$4" "${5:-3}"
-	vn_wait 10 grep -q ready "$EDGE_DIR/$1.log"
+	vn_wait 60 grep -q ready "$EDGE_DIR/$1.log"  # a bound: python starts slowly on a debug kernel
 }
 edge_dgram_recv_result() { # NAME: wait for the receiver, set EDGE_DGRAM to its "good=N bad=N"
 	# (not from a command substitution: the receiver is a child of this shell)

@@ -260,7 +260,7 @@ vn_iperf() { # SECONDS|BYTES [iperf3 client args]: iperf3 server in vnB, client 
 	[[ " $* " != *" -6 "* ]] || dst=${VN_IP6[1]}
 	ip netns exec "${VN_NS[1]}" timeout $((limit + 10)) iperf3 -s -1 -p "$port" > /tmp/vn_iperf-server.log 2>&1 &
 	srv=$!
-	vn_wait 10 _vn_listening "${VN_NS[1]}" "$port" || { vn_log "iperf3 server did not start"; kill $srv; return 1; }
+	vn_wait 60 _vn_listening "${VN_NS[1]}" "$port" || { vn_log "iperf3 server did not start"; kill $srv; return 1; }
 	ip netns exec "${VN_NS[0]}" timeout "$limit" iperf3 -c "$dst" -p "$port" -J "${len[@]}" "$@" > /tmp/vn_iperf.json
 	rc=$?
 	wait $srv

@@ -15,9 +15,11 @@ tests=(basic_features.sh page_pool.sh)
 # line. The whole runner output stays in $VNPP_OUT/kselftest-VARIANT-TEST.log.
 run_test() {
 	local out=/tmp/kselftest-$1-$2.log
-	# through a pipe: the runner appends the test's output to /dev/stdout, which reopened
-	# as a file here lost it
-	(cd "$ks" && ./run_kselftest.sh -t "drivers/net/virtio_net:$2") 2>&1 | cat > "$out"
+	# -p: the test's own output goes to /tmp/<test> (appended to the runner's /dev/stdout,
+	# it got lost here), then after the runner's KTAP lines
+	rm -f "/tmp/$2"
+	(cd "$ks" && ./run_kselftest.sh -p -t "drivers/net/virtio_net:$2") > "$out" 2>&1
+	sed 's/^\([^#]\)/# \1/' "/tmp/$2" >> "$out" 2>/dev/null
 	cp "$out" "$VNPP_OUT/"
 	grep -E '^# ' "$out" | grep -vE '^# (timeout set|selftests:)' | tail -40
 	grep -E '^(not )?ok [0-9]+ selftests: ' "$out" | tail -1
