@@ -13,7 +13,8 @@ check-full:
 	VNPP_BOOTS=tests/boots-full.txt EDGE_FULL=1 VNPP_SCENARIO_TIMEOUT=7200 VNPP_BOOT_TIMEOUT=21600 bash scripts/check.sh
 
 # The debug kernel flavour (config/vnpp-debug.config: KASAN, lockdep, kmemleak, ...), its own
-# build (build/kbuild-debug: a cold build is ~20 min) and the boots of tests/boots-debug.txt.
+# build (build/kbuild-debug: a cold build took over an hour here, sharing the cores) and the
+# boots of tests/boots-debug.txt.
 check-debug:
 	VNPP_FLAVOUR=debug VNPP_BOOTS=tests/boots-debug.txt VNPP_SCENARIO_TIMEOUT=3600 VNPP_BOOT_TIMEOUT=10800 bash scripts/check.sh
 

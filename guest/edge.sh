@@ -328,13 +328,14 @@ edge_tcp_start() { # NAME SRC_NS DST_NS DST_IP PORT SECS [iperf3 client args]
 		done' _ "$ip" "$port" "$secs" "$@"
 }
 _edge_listening() { vn_in "$1" ss -Hltn "sport = :$2" | grep -q .; }
-# Until no TCP socket of port PORT in NS holds data any more, at most SECS s: a socket closed
-# with segments still in its out-of-order queue keeps them (and their RX pages) until it dies,
-# which, orphaned in FIN_WAIT1 without a route, takes minutes. TIME_WAIT and LISTEN hold none.
-# Prints what is left; status 0 if none.
-edge_tcp_wait_closed() { # NS PORT SECS
-	local left end=$((SECONDS + $3))
-	while left=$(vn_in "$1" ss -Htan "( sport = :$2 or dport = :$2 )" | grep -vE '^(TIME-WAIT|LISTEN)'); [ -n "$left" ]; do
+# End the TCP sockets of port PORT in NS (ss -K), then wait until none holds data any more, at
+# most SECS s: a socket closed with segments still in its out-of-order queue keeps them (and
+# their RX pages) until it dies, which, orphaned in FIN_WAIT1 without a route, takes minutes.
+# TIME_WAIT and LISTEN hold none. Prints what is left; status 0 if none.
+edge_tcp_end() { # NS PORT SECS
+	local left end=$((SECONDS + $3)) sel="( sport = :$2 or dport = :$2 )"
+	vn_in "$1" ss -K -tan "$sel" > /dev/null 2>&1
+	while left=$(vn_in "$1" ss -Htan "$sel" | grep -vE '^(TIME-WAIT|LISTEN)'); [ -n "$left" ]; do
 		[ $SECONDS -lt $end ] || { echo "$left"; return 1; }
 		edge_sleep 0.2
 	done

@@ -19,7 +19,7 @@
 quiet=$(edge_knob EDGE_REBIND_CYCLES 50 50)
 busy=$(edge_knob EDGE_REBIND_TRAFFIC_CYCLES 20 50)
 mods=$(edge_knob EDGE_RMMOD_CYCLES 10 50)
-sinkport=9998
+sinkport=9998 tcpport=5301
 per=$((9 + EDGE_END_TESTS))
 
 ktap_plan $((per * ${#EDGE_VARIANTS[@]}))
@@ -108,7 +108,7 @@ for v in "${EDGE_VARIANTS[@]}"; do
 		edge_neigh_B "$devA"
 		edge_unbind "$vB" && edge_bind "$vB" && edge_B_root_up "$(edge_netdev_root "$vB")" || rc=1
 		edge_udp_start flood "${VN_NS[0]}" "${VN_IP4[1]}" 9 $((busy * 15 + 60)) 1400
-		edge_tcp_start tcp "${VN_NS[0]}" "" "${VN_IP4[1]}" 5301 $((busy * 15 + 60))
+		edge_tcp_start tcp "${VN_NS[0]}" "" "${VN_IP4[1]}" $tcpport $((busy * 15 + 60))
 		t1=$EPOCHREALTIME
 		for ((i = 0; i < busy && rc == 0; i++)); do
 			dev=$(edge_netdev_root "$vB") || { rc=1; break; }
@@ -122,9 +122,8 @@ for v in "${EDGE_VARIANTS[@]}"; do
 		[ "$got" = "$busy" ] || rc=1
 		# B leaves the root netns next. Its TCP sockets, orphaned by the kill in FIN_WAIT1
 		# with an RTO backed off by the cycles, would keep what their out-of-order queue
-		# holds (pool pages) for minutes: end them (ss -K), then check none is left.
-		vn_in "" ss -K -tan "( sport = :5301 )" > /dev/null 2>&1
-		left=$(edge_tcp_wait_closed "" 5301 10) || ktap_diag "$v: TCP sockets still open on B: ${left//$'\n'/; }"
+		# holds (pool pages) for minutes: end them, then check none is left.
+		left=$(edge_tcp_end "" $tcpport 10) || ktap_diag "$v: TCP sockets still open on B: ${left//$'\n'/; }"
 		edge_B_to_vnB "$vB" || rc=1
 		# pages still in flight from the cycles show here (the pools of the unbound Bs)
 		s=$(edge_pp wait-attached 10) || rc=1
