@@ -236,6 +236,59 @@ edge_pp_field() { # "SUMMARY LINE" FIELD: the value of FIELD=N in an edge_pp sum
 	echo 0
 }
 
+# --- RX pages held by a socket while the driver or B goes away ------------------------------------
+# (uses edge_udp_* below; B in vnB). Port of the never-reading UDP socket on B:
+EDGE_SINKPORT=9998
+# Flood B until the never-reading socket holds some RX pages; prints the bytes queued.
+edge_fill_sink() {
+	local q=0 end=$((SECONDS + 30))
+	edge_udp_start flood "${VN_NS[0]}" "${VN_IP4[1]}" $EDGE_SINKPORT 60 1400
+	while [ $SECONDS -lt $end ]; do
+		q=$(edge_udp_queued "${VN_NS[1]}" $EDGE_SINKPORT)
+		[ "$q" -lt $((4 << 20)) ] || break
+		edge_sleep 0.5
+	done
+	edge_bg_stop flood
+	edge_udp_queued "${VN_NS[1]}" $EDGE_SINKPORT
+}
+
+# The pools once the driver (or B) is gone with the socket holding pages: pp must list a
+# destroyed pool with pages in flight, base no pool at all. Then close the socket: every
+# destroyed pool must go. Status 0 if all is as expected.
+edge_check_held_pool() { # VARIANT WHAT
+	local v=$1 what=$2 s det infl out rc=0
+	s=$(edge_pp summary)
+	det=$(edge_pp_field "$s" detached) infl=$(edge_pp_field "$s" inflight)
+	ktap_diag "$v: $what with the socket holding pages: $s"
+	if [ "$v" = pp ]; then
+		[ "$det" -ge 1 ] && [ "$infl" -ge 1 ] || { echo "expected a destroyed pool with pages in flight" >&2; rc=1; }
+	else
+		[ "$(edge_pp_field "$s" pools)" = 0 ] || { echo "base: unexpected page pools" >&2; rc=1; }
+	fi
+	edge_bg_stop sink
+	out=$(edge_pp wait-attached 10) || rc=1
+	ktap_diag "$v: socket closed: ${out//$'\n'/; }"
+	return $rc
+}
+
+# A socket on B fills with RX pages, then CMD takes B or the driver away (WHAT says which):
+# edge_check_held_pool. Status 0 if all is as expected.
+edge_with_pages_held() { # VARIANT WHAT CMD...
+	local v=$1 what=$2 q rc=1
+	shift 2
+	edge_udp_sink_start sink "${VN_NS[1]}" $EDGE_SINKPORT $((64 << 20)) ||
+		{ ktap_diag "$v: the UDP sink did not start"; edge_bg_stop sink; return 1; }
+	q=$(edge_fill_sink)
+	ktap_diag "$v: the socket holds $q bytes (truesize) before: $what"
+	if "$@"; then
+		[ "$q" -gt 0 ] && edge_check_held_pool "$v" "$what" && rc=0
+	else
+		ktap_diag "$v: $* failed"
+	fi
+	edge_bg_stop sink
+	return $rc
+}
+
 # --- per-variant bracket: memory before load, final unload, pools gone, drift -----------------------
 edge_give_up() { # VARIANT PER WHAT REASON: "not ok VARIANT: WHAT", then the variant's other
 	# PER-1 tests skipped with REASON (the caller then moves on to the next variant)
@@ -243,10 +296,11 @@ edge_give_up() { # VARIANT PER WHAT REASON: "not ok VARIANT: WHAT", then the var
 	ktap_fail "$1: $3"
 	for ((i = 1; i < $2; i++)); do ktap_skip "$1: test $((i + 1))" "$4"; done
 }
-edge_load_wired() { # VARIANT PER: edge_begin, load VARIANT and wire the NICs: "ok VARIANT: load
-	# and wire"; else the variant given up (edge_give_up) and status 1
+edge_load_wired() { # VARIANT PER: edge_begin, load VARIANT, map the NICs' virtio devices
+	# (EDGE_VIRTIO) and wire them: "ok VARIANT: load and wire"; else the variant given up
+	# (edge_give_up) and status 1
 	edge_begin "$1"
-	if vn_load "$1" && vn_wire; then
+	if vn_load "$1" && edge_virtio_map && vn_wire; then
 		ktap_ok "$1: load and wire"
 		return 0
 	fi

@@ -2,6 +2,7 @@
 # Build the two virtio_net variants as external modules against the one kernel build:
 #   build/mods/base/virtio_net.ko  from the untouched base tree
 #   build/mods/pp/virtio_net.ko    from the patched tree (build/linux)
+# and the workbench's test module tests/modules/vnpp_pm.c into build/mods/vnpp_pm/.
 # A virtio_net.c change rebuilds only that module (seconds). Extra make args (W=1 C=1) pass through.
 # VNPP_FLAVOUR=debug: against build/kbuild-debug into build/mods-debug.
 set -euo pipefail
@@ -12,16 +13,18 @@ obj=$KBUILD
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/vnpp/ccache}
 base_tree=$(git -C "$BUILD/linux" config --get remote.origin.url)
 
-build_variant() { # name source-tree [make args...]
-	local name=$1 src=$2 dir=$VNPP_MODS/$1
+build_module() { # NAME SOURCE.c [make args...]: $VNPP_MODS/NAME/<source's name>.ko
+	local name=$1 src=$2 dir=$VNPP_MODS/$1 mod
 	shift 2
+	mod=$(basename "$src" .c)
 	mkdir -p "$dir"
-	cmp -s "$src/drivers/net/virtio_net.c" "$dir/virtio_net.c" || cp "$src/drivers/net/virtio_net.c" "$dir/"
-	echo 'obj-m += virtio_net.o' > "$dir/Kbuild"
+	cmp -s "$src" "$dir/$mod.c" || cp "$src" "$dir/"
+	echo "obj-m += $mod.o" > "$dir/Kbuild"
 	make -s -C "$obj" M="$dir" CC="ccache gcc" "$@" modules 2>&1 | tee "$dir/build.log"
-	[ -f "$dir/virtio_net.ko" ] || die "module $name did not build"
-	step "module $name: $dir/virtio_net.ko"
+	[ -f "$dir/$mod.ko" ] || die "module $name did not build"
+	step "module $name: $dir/$mod.ko"
 }
 
-build_variant base "$base_tree" "$@"
-build_variant pp "$BUILD/linux" "$@"
+build_module base "$base_tree/drivers/net/virtio_net.c" "$@"
+build_module pp "$BUILD/linux/drivers/net/virtio_net.c" "$@"
+build_module vnpp_pm "$TOP/tests/modules/vnpp_pm.c"

@@ -2,9 +2,9 @@
 # The kernel's own kselftests for drivers/net/virtio_net (installed from the patched tree by
 # scripts/kselftest.sh), through run_kselftest.sh as a maintainer runs them, with each
 # variant loaded: pp must pass page_pool.sh; base must fail it on the missing pools (the test
-# detects the difference). basic_features.sh needs VRF, which the lean kernel leaves out:
-# it is skipped with that reason when the kernel lacks it. The runner exits 0 even when a
-# test fails, so its KTAP result lines are what counts.
+# detects the difference); basic_features.sh must pass with both. basic_features.sh needs
+# VRF (config/vnpp.config has it): on a kernel without it, it is skipped with that reason.
+# The runner exits 0 even when a test fails, so its KTAP result lines are what counts.
 . "$(dirname "$0")/../../guest/lib.sh"
 ks=$BUILD/kselftest
 # page_pool.sh reads the pools with the ynl CLI; an installed kselftest has no copy of it
@@ -35,7 +35,7 @@ for v in pp base; do
 	for t in "${tests[@]}"; do
 		if [ "$t" = basic_features.sh ] && ! grep -qw vrf /proc/net/dev 2>/dev/null &&
 			! ip link add vnpp-vrf-probe type vrf table 10 2>/dev/null; then
-			ktap_skip "$v: $t" "needs CONFIG_NET_VRF, not in config/vnpp.config"
+			ktap_skip "$v: $t" "needs CONFIG_NET_VRF, which this kernel lacks"
 			continue
 		fi
 		ip link del vnpp-vrf-probe 2>/dev/null

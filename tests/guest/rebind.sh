@@ -19,61 +19,11 @@
 quiet=$(edge_knob EDGE_REBIND_CYCLES 50 50)
 busy=$(edge_knob EDGE_REBIND_TRAFFIC_CYCLES 20 50)
 mods=$(edge_knob EDGE_RMMOD_CYCLES 10 50)
-sinkport=9998 tcpport=5301
+tcpport=5301
 per=$((9 + EDGE_END_TESTS))
 
 ktap_plan $((per * ${#EDGE_VARIANTS[@]}))
 ktap_diag "cycles: $quiet quiet unbind/bind, $busy unbind/bind of B under traffic, $mods rmmod/insmod (EDGE_FULL=$EDGE_FULL; the issue asks >= 50 each: EDGE_FULL=1)"
-
-# Flood B until the never-reading socket holds some RX pages; prints the bytes queued.
-fill_sink() {
-	local q=0 end=$((SECONDS + 30))
-	edge_udp_start flood "${VN_NS[0]}" "${VN_IP4[1]}" $sinkport 60 1400
-	while [ $SECONDS -lt $end ]; do
-		q=$(edge_udp_queued "${VN_NS[1]}" $sinkport)
-		[ "$q" -lt $((4 << 20)) ] || break
-		edge_sleep 0.5
-	done
-	edge_bg_stop flood
-	edge_udp_queued "${VN_NS[1]}" $sinkport
-}
-
-# The pools once the driver (or B) is gone with the socket holding pages: pp must list a
-# destroyed pool with pages in flight, base no pool at all. Then close the socket: every
-# destroyed pool must go. Status 0 if all is as expected.
-check_held_pool() { # VARIANT WHAT
-	local v=$1 what=$2 s det infl out rc=0
-	s=$(edge_pp summary)
-	det=$(edge_pp_field "$s" detached) infl=$(edge_pp_field "$s" inflight)
-	ktap_diag "$v: $what with the socket holding pages: $s"
-	if [ "$v" = pp ]; then
-		[ "$det" -ge 1 ] && [ "$infl" -ge 1 ] || { echo "expected a destroyed pool with pages in flight" >&2; rc=1; }
-	else
-		[ "$(edge_pp_field "$s" pools)" = 0 ] || { echo "base: unexpected page pools" >&2; rc=1; }
-	fi
-	edge_bg_stop sink
-	out=$(edge_pp wait-attached 10) || rc=1
-	ktap_diag "$v: socket closed: ${out//$'\n'/; }"
-	return $rc
-}
-
-# A socket on B fills with RX pages, then CMD takes B or the driver away (WHAT says which):
-# check_held_pool. Status 0 if all is as expected.
-with_pages_held() { # VARIANT WHAT CMD...
-	local v=$1 what=$2 q rc=1
-	shift 2
-	edge_udp_sink_start sink "${VN_NS[1]}" $sinkport $((64 << 20)) ||
-		{ ktap_diag "$v: the UDP sink did not start"; edge_bg_stop sink; return 1; }
-	q=$(fill_sink)
-	ktap_diag "$v: the socket holds $q bytes (truesize) before: $what"
-	if "$@"; then
-		[ "$q" -gt 0 ] && check_held_pool "$v" "$what" && rc=0
-	else
-		ktap_diag "$v: $* failed"
-	fi
-	edge_bg_stop sink
-	return $rc
-}
 
 for v in "${EDGE_VARIANTS[@]}"; do
 	edge_begin "$v"
@@ -136,7 +86,7 @@ for v in "${EDGE_VARIANTS[@]}"; do
 
 	# 3. unbind B while a socket holds its RX pages
 	t0=$EPOCHREALTIME
-	with_pages_held "$v" "B unbound" edge_unbind "$vB"
+	edge_with_pages_held "$v" "B unbound" edge_unbind "$vB"
 	rc=$?
 	if [ ! -e "/sys/bus/virtio/drivers/virtio_net/$vB" ]; then
 		edge_bind "$vB" && edge_B_to_vnB "$vB" || { ktap_diag "$v: B not back in ${VN_NS[1]}"; rc=1; }
@@ -146,7 +96,7 @@ for v in "${EDGE_VARIANTS[@]}"; do
 
 	# 4. rmmod while a socket holds RX pages
 	t0=$EPOCHREALTIME
-	with_pages_held "$v" "module removed" rmmod virtio_net
+	edge_with_pages_held "$v" "module removed" rmmod virtio_net
 	rc=$?
 	ktap_diag "$v: rmmod with pages held: $(edge_secs "$t0")s"
 	ktap_result $rc "$v: rmmod with RX pages held by a socket, pool released when it closes"
