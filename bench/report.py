@@ -101,6 +101,17 @@ def targets(rows):
     return out
 
 
+def noise(measured):
+    """Run-to-run spread of throughput, (max - min) / median per cell and variant: the line
+    that compares QEMU modes (MTTCG vs -icount) and says how large a delta must be to count."""
+    sp = sorted((max(g) - min(g)) / statistics.median(g) * 100
+                for _, _, _, b, pp in measured for g in ([r["gbps"] for r in b], [r["gbps"] for r in pp]))
+    if not sp:
+        return "Run-to-run spread: nothing measured"
+    return ("Run-to-run spread of throughput, (max-min)/median over %d cell-variants: "
+            "median %.0f%%, worst %.0f%%" % (len(sp), statistics.median(sp), sp[-1]))
+
+
 def fmt(v, f="%.0f", none="-"):
     return none if v is None else f % v
 
@@ -183,7 +194,8 @@ def main():
         txt += ["Guest CPU time (system+irq+softirq) per GiB received and the memory a",
                 "pool held after the run (inflight-mem), medians:", ""]
         txt += text_table("", CPU_HEAD, cpu_rows, group=len(cpu_rows))[1:]
-    summary = md + [""] + md2 + ["", "Targets (medians per cell):", ""] + [
+    txt += ["", noise(measured) + "."]
+    summary = md + [""] + md2 + ["", noise(measured), "", "Targets (medians per cell):", ""] + [
         "- " + t for t in targets(measured)]
     with open(os.path.join(outdir, "summary.md"), "w") as f:
         f.write("\n".join(summary) + "\n")

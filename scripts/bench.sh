@@ -4,9 +4,14 @@
 # build/bench/<date>/, and cover/performance.txt for the cover letter.
 # Env: QUICK=1 (3 rounds of 4 s, 1-queue cells, no vIOMMU), ROUNDS (5), SECS (6),
 #      PROFILES ("nodma dma viommu"), QUEUES (2: the N of the N-queue cells = guest vCPUs),
-#      VNPP_ICOUNT (scripts/vm.sh: -icount instead of MTTCG).
+#      VNPP_ICOUNT (-icount options; default shift=1,sleep=off; empty: MTTCG instead).
+# Why -icount: the vCPUs run in one host thread and guest time is counted in instructions
+# (2 ns each with shift=1), so host load hardly moves the figures. QUICK runs of the same
+# 1-queue cells here had a run-to-run spread, (max-min)/median, of median 53% (worst 87%)
+# under MTTCG, 3% (5%) with shift=1 and 2% (3%) with shift=1,sleep=off.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+export VNPP_ICOUNT=${VNPP_ICOUNT-shift=1,sleep=off}
 
 for s in deps tree kernel modules; do bash "$TOP/scripts/$s.sh"; done
 
