@@ -46,14 +46,4 @@ for prof in $profiles; do
 	files+=("$dir/bench.jsonl")
 done
 
-/usr/bin/python3 "$TOP/bench/report.py" "$out" "${files[@]}"
-gnuplot -e "dat='$out/chart.dat'; out='$out/chart.png'" "$TOP/bench/chart.gp"
-{
-	echo "Performance"
-	echo "==========="
-	echo
-	echo "$env_line" | fold -s -w 72 | sed 's/ *$//'
-	echo
-	cat "$out/performance.txt"
-} > "$TOP/cover/performance.txt"
-step "results: $out (summary.md, rounds.json, chart.png); cover/performance.txt updated"
+bash "$TOP/scripts/bench-report.sh" "$out" "${files[@]}"
