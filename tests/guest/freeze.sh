@@ -10,8 +10,8 @@
 #    received packets since the last one; then traffic both ways. Only receive traffic: with a
 #    TCP stream (B transmitting ACKs) across the cycles, the unpatched driver hit
 #    BUG_ON(!(desc_extra[head].flags & VRING_DESC_F_INDIRECT)) in detach_buf_split() on B's TX
-#    vq after a restore (free_old_xmit from start_xmit), once here; the TX path
-#    is not changed by the series and this was not pursued further;
+#    vq after a restore (free_old_xmit from start_xmit), once here; the TX path is not
+#    changed by the series and this was not pursued further;
 #  - a cycle of B while a never-reading UDP socket holds its RX pages: pp's old pool must stay
 #    listed as destroyed with pages in flight, then go once the socket closes;
 #  - pools (pp: one live per RX queue, none destroyed left; base: none), no pool after the
