@@ -12,6 +12,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 export VNPP_ICOUNT=${VNPP_ICOUNT-shift=1,sleep=off}
+guest_visible "$TOP"  # before the build: the boots need the checkout in the guest
 
 for s in deps tree kernel modules; do bash "$TOP/scripts/$s.sh"; done
 

@@ -8,6 +8,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
+guest_visible "$TOP"  # before the build: the boots need the checkout in the guest
 logs=${VNPP_CHECK_DIR:-$BUILD/check${VNPP_FLAVOUR:+-$VNPP_FLAVOUR}}
 rm -rf "$logs"
 mkdir -p "$logs"

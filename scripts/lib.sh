@@ -11,6 +11,15 @@ export TOP BUILD T0 KBUILD VNPP_MODS
 step() { printf '[%4ss] %s\n' "$(( $(date +%s) - T0 ))" "$*"; }
 die() { echo "error: $*" >&2; exit 1; }
 
+# The guest (guest/init.sh) mounts its own filesystems over these: a path below them on the host
+# is not what the guest sees there. guest_visible DIR dies when DIR is below one.
+guest_visible() {
+	case $1/ in
+	/tmp/*|/run/*|/var/tmp/*|/var/log/*|/root/*|/dev/*|/proc/*|/sys/*)
+		die "$1 is hidden in the guest (it mounts tmpfs, proc, sysfs over /tmp /run /var/tmp /var/log /root /dev /proc /sys): use a checkout and OUTDIR elsewhere" ;;
+	esac
+}
+
 # The identity patches are signed with: git config of the project, else VNPP_NAME/VNPP_EMAIL.
 set_ident() {
 	local name email

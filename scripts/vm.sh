@@ -72,9 +72,8 @@ if [ -z "$out" ]; then
 fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-case $out/ in # the guest mounts its own filesystems over these
-/tmp/*|/run/*|/var/tmp/*|/var/log/*|/root/*|/dev/*|/proc/*|/sys/*) die "OUTDIR $out is hidden in the guest: use one under $BUILD" ;;
-esac
+guest_visible "$TOP"
+guest_visible "$out"
 rm -f "$out"/{rc,progress,guest.log,dmesg.txt,console.log,qemu.cmd,qemu.log,cmd,env}
 
 # For guest/init.sh: the environment to export, and the command line (shell-quoted).
