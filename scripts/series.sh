@@ -14,9 +14,11 @@ subject=$(sed -n 's/^subject: //p' "$TOP/cover/cover-letter.txt")
 base=$(git -C "$tree" rev-list --max-parents=0 HEAD)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# Recipients: what get_maintainer.pl says for the whole series (lists To, people Cc).
+# Recipients: what get_maintainer.pl says for the whole series (lists To, people Cc). Its
+# stderr only when it finds none: it complains about the Fixes: hashes of a tree without history.
 git -C "$tree" format-patch -q --stdout "$base..HEAD" > "$tmp/all.mbox"
-recipients=$(cd "$tree" && ./scripts/get_maintainer.pl --nogit --nogit-fallback --norolestats "$tmp/all.mbox")
+recipients=$(cd "$tree" && ./scripts/get_maintainer.pl --nogit --nogit-fallback --norolestats "$tmp/all.mbox" 2> "$tmp/gm.err")
+[ -n "$recipients" ] || { cat "$tmp/gm.err"; die "get_maintainer.pl found no recipients"; }
 rm "$tmp/all.mbox"
 to=() cc=()
 while IFS= read -r r; do
