@@ -5,8 +5,9 @@
 # and big, switched by feature filtering in the mergeable,nodma boot; in any other boot only its
 # own mode; EDGE_INTEGRITY_MODES overrides): once without XDP, once with an XDP_PASS program attached to both
 # NICs a second into the transfer (the buffers already in the rings have no XDP headroom: the
-# first ring's worth goes through the driver's copy paths). Then no pool after the final unload
-# and the MemAvailable drift (guest/edge.sh).
+# first ring's worth goes through the driver's copy paths); not in big packets mode, which runs
+# no XDP (patch 1 refuses the program there, tests/guest/xdp.sh checks that). Then no pool after
+# the final unload and the MemAvailable drift (guest/edge.sh).
 # Size: 64 MiB each way in CI (under TCG a transfer moves 20-100 MB/s and the digests cost as
 # much again: 2 variants x 3 modes x 2 runs x 2 directions is 1.5 GiB), 256 MiB with
 # EDGE_FULL=1 (6 GiB).
@@ -85,12 +86,17 @@ for v in "${EDGE_VARIANTS[@]}"; do
 		XDP_MIDWAY= transfer "$m"
 		ktap_result $? "$v: $m: $mib MiB each way, digests match"
 
+		if [ "$m" = big ]; then
+			ktap_skip "$v: $m with XDP_PASS attached midway: $mib MiB each way, digests match" "big packets mode runs no XDP (patch 1 refuses the program, xdp.sh tests that)"
+			continue
+		fi
 		read -r a b <<< "$(vn_nics | xargs)"
 		x0=$(edge_ethtool_stats "${VN_NS[1]}" "$b" rx_xdp_packets)
 		XDP_MIDWAY=1 transfer "$m+xdp"
 		rc=$?
 		x1=$(edge_ethtool_stats "${VN_NS[1]}" "$b" rx_xdp_packets)
-		ktap_diag "$v: $m+xdp: B rx_xdp_packets +$((x1 - x0))$([ "$m" != big ] || echo ' (big packets mode runs no XDP)')"
+		ktap_diag "$v: $m+xdp: B rx_xdp_packets +$((x1 - x0))"
+		[ $((x1 - x0)) -gt 0 ] || rc=1
 		edge_xdp_detach "${VN_NS[0]}" "$a" && edge_xdp_detach "${VN_NS[1]}" "$b" || rc=1
 		ktap_result $rc "$v: $m with XDP_PASS attached midway: $mib MiB each way, digests match"
 	done
