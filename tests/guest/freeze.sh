@@ -11,7 +11,7 @@
 #    TCP stream (B transmitting ACKs) across the cycles, the unpatched driver hit
 #    BUG_ON(!(desc_extra[head].flags & VRING_DESC_F_INDIRECT)) in detach_buf_split() on B's TX
 #    vq after a restore (free_old_xmit from start_xmit), once here; the TX path is not
-#    changed by the series and this was not pursued further;
+#    changed by the series. EDGE_FREEZE_TCP=1 adds that TCP stream A->B, to reproduce it;
 #  - a cycle of B while a never-reading UDP socket holds its RX pages: pp's old pool must stay
 #    listed as destroyed with pages in flight, then go once the socket closes;
 #  - pools (pp: one live per RX queue, none destroyed left; base: none), no pool after the
@@ -22,11 +22,12 @@
 
 quiet=$(edge_knob EDGE_FREEZE_CYCLES 20 50)
 busy=$(edge_knob EDGE_FREEZE_TRAFFIC_CYCLES 20 50)
+tcp=${EDGE_FREEZE_TCP:-0}
 ctl=/sys/kernel/debug/vnpp_pm/cycle
 per=$((6 + EDGE_END_TESTS))
 
 ktap_plan $((per * ${#EDGE_VARIANTS[@]}))
-ktap_diag "cycles: $quiet freeze/restore of both NICs, $busy of B under traffic (EDGE_FULL=1: 50 each)"
+ktap_diag "cycles: $quiet freeze/restore of both NICs, $busy of B under traffic (EDGE_FULL=1: 50 each)$([ "$tcp" = 0 ] || echo ", with a TCP stream A->B (EDGE_FREEZE_TCP=1)")"
 if [ ! -e $ctl ]; then
 	ko=$VNPP_MODS/vnpp_pm/vnpp_pm.ko
 	if ! grep -qw CONFIG_PM_SLEEP=y "$KBUILD/.config"; then
@@ -65,6 +66,7 @@ for v in "${EDGE_VARIANTS[@]}"; do
 	rc=0 got=0 t0=$EPOCHREALTIME
 	edge_neigh_B "$a"
 	edge_udp_start flood "${VN_NS[0]}" "${VN_IP4[1]}" 9 $((busy * 15 + 60)) 1400
+	[ "$tcp" = 0 ] || edge_tcp_start tcp "${VN_NS[0]}" "${VN_NS[1]}" "${VN_IP4[1]}" 5306 $((busy * 15 + 60))
 	# (restore starts the counters of the new queues from 0: summed per cycle)
 	pkts=0
 	for ((i = 0; i < busy && rc == 0; i++)); do
@@ -77,7 +79,7 @@ for v in "${EDGE_VARIANTS[@]}"; do
 		cycle "$vB" || rc=1
 	done
 	ktap_diag "$v: $i of $busy freeze/restore cycles of B under traffic in $(edge_secs "$t0")s: $got cycles received >= 20 packets, $pkts packets in all"
-	edge_bg_stop flood
+	edge_bg_stop flood tcp tcp-srv
 	[ "$got" = "$busy" ] || rc=1
 	ktap_result $rc "$v: $busy freeze/restore cycles of B with traffic arriving"
 
