@@ -45,6 +45,9 @@ if [ -z "${VNPP_FLAVOUR:-}" ]; then
 	bash "$TOP/scripts/results.sh" --ktap host series-check "$logs/series-check.tap" $? >> "$results"
 fi
 
+# The boots file is read whole before the first boot: an edit during a run (hours on the debug
+# kernel) must not shift what the loop reads next.
+boots=$(cat "${VNPP_BOOTS:-$TOP/tests/boots.txt}") || die "no boots file"
 dirs=() i=0
 while read -r profile scenarios; do
 	[[ -n $profile && $profile != \#* ]] || continue
@@ -64,7 +67,7 @@ while read -r profile scenarios; do
 	bash "$TOP/scripts/vm.sh" -p "$profile" -t "${VNPP_BOOT_TIMEOUT:-1800}" -o "$dir" \
 		-- guest/run.sh "${files[@]}" < /dev/null
 	grep -h '^# ' "$dir"/ktap/*.tap 2>/dev/null | sed 's/^/    /'
-done < "${VNPP_BOOTS:-$TOP/tests/boots.txt}"
+done <<< "$boots"
 
 bash "$TOP/scripts/results.sh" "${dirs[@]}" >> "$results"
 summary
