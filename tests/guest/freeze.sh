@@ -65,8 +65,9 @@ for v in "${EDGE_VARIANTS[@]}"; do
 	# 2. cycles of B under traffic
 	rc=0 got=0 t0=$EPOCHREALTIME
 	edge_neigh_B "$a"
-	edge_udp_start flood "${VN_NS[0]}" "${VN_IP4[1]}" 9 $((busy * 15 + 60)) 1400
-	[ "$tcp" = 0 ] || edge_tcp_start tcp "${VN_NS[0]}" "${VN_NS[1]}" "${VN_IP4[1]}" 5306 $((busy * 15 + 60))
+	secs=$((busy * 15 + 60))
+	edge_udp_start flood "${VN_NS[0]}" "${VN_IP4[1]}" 9 $secs 1400
+	[ "$tcp" = 0 ] || edge_tcp_start tcp "${VN_NS[0]}" "${VN_NS[1]}" "${VN_IP4[1]}" 5306 $secs
 	# (restore starts the counters of the new queues from 0: summed per cycle)
 	pkts=0
 	for ((i = 0; i < busy && rc == 0; i++)); do
