@@ -1,4 +1,5 @@
-# Workbench entry points. `make check` is what CI runs (.ci/run).
+# Workbench entry points. `make check` is what CI runs (.ci/run): the boots of tests/boots.txt, the
+# last one on the debug kernel.
 PROFILE ?= mergeable,nodma
 SECS ?= 10
 

@@ -2,9 +2,12 @@
 # `make check`: the build stages (deps, tree, kernel, modules, kselftest), then one boot per line of
 # tests/boots.txt running its scenarios (guest/run.sh), then one result line per test and the
 # closing "N passed, N failed, N skipped". Logs: build/check/. Exit status 1 on any failure.
+# A boots line is "PROFILE [NAME=VALUE...] SCENARIO...": the assignments are that boot's
+# environment (VNPP_FLAVOUR=debug boots the debug kernel, whose kernel and modules stages then
+# run too; EDGE_* knobs and timeouts reach the guest, see scripts/vm.sh).
 # Env: VNPP_BOOT_TIMEOUT (1800 s per boot), VNPP_BOOTS (tests/boots.txt),
-#      VNPP_FLAVOUR (debug: the debug kernel, logs in build/check-debug/, no series-check),
-#      VNPP_CHECK_DIR (the logs' directory instead).
+#      VNPP_FLAVOUR (debug: the debug kernel for every boot, logs in build/check-debug/, no
+#      series-check), VNPP_CHECK_DIR (the logs' directory instead).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,15 +30,25 @@ summary() {
 	exit
 }
 
-for s in deps tree kernel modules kselftest; do
-	step "stage $s (log: $logs/stage-$s.log)"
-	if bash "$TOP/scripts/$s.sh" < /dev/null 2>&1 | tee "$logs/stage-$s.log"; then
-		echo "PASS stage: $s" >> "$results"
+stage() { # NAME [FLAVOUR]: scripts/NAME.sh for that kernel flavour; a failure ends the run
+	local name=$1${2:+-$2}
+	step "stage $name (log: $logs/stage-$name.log)"
+	if VNPP_FLAVOUR=${2:-${VNPP_FLAVOUR:-}} bash "$TOP/scripts/$1.sh" < /dev/null 2>&1 |
+		tee "$logs/stage-$name.log"; then
+		echo "PASS stage: $name" >> "$results"
 	else
-		echo "FAIL stage: $s — see $logs/stage-$s.log" >> "$results"
+		echo "FAIL stage: $name — see $logs/stage-$name.log" >> "$results"
 		summary
 	fi
-done
+}
+
+# The boots file is read whole before anything else: an edit during a run (hours on the debug
+# kernel) must not shift what the loop reads next, and its flavours need their builds.
+boots=$(grep -v '^[[:space:]]*\(#\|$\)' "${VNPP_BOOTS:-$TOP/tests/boots.txt}") || die "no boots in the boots file"
+flavours=$(grep -o 'VNPP_FLAVOUR=[a-z]*' <<< "$boots" | cut -d= -f2 | sort -u | grep -vxF "${VNPP_FLAVOUR:-}")
+
+for s in deps tree kernel modules kselftest; do stage $s; done
+for f in $flavours; do stage kernel "$f"; stage modules "$f"; done
 
 # The series as a maintainer's tools see it (host only): KTAP from scripts/series-check.sh.
 # Not again for another kernel flavour: it checks the patches, not the kernel.
@@ -45,27 +58,31 @@ if [ -z "${VNPP_FLAVOUR:-}" ]; then
 	bash "$TOP/scripts/results.sh" --ktap host series-check "$logs/series-check.tap" $? >> "$results"
 fi
 
-# The boots file is read whole before the first boot: an edit during a run (hours on the debug
-# kernel) must not shift what the loop reads next.
-boots=$(cat "${VNPP_BOOTS:-$TOP/tests/boots.txt}") || die "no boots file"
 dirs=() i=0
-while read -r profile scenarios; do
-	[[ -n $profile && $profile != \#* ]] || continue
+while read -r profile words; do
 	i=$((i + 1))
-	dir=$logs/boot$i-${profile//[,=]/-}
+	envs=() files=() flavour=${VNPP_FLAVOUR:-}
+	for w in $words; do
+		case $w in
+		VNPP_FLAVOUR=*) flavour=${w#*=}; envs+=("$w") ;;
+		[A-Z]*=*) envs+=("$w") ;;
+		all) files+=(tests/guest/*.sh) ;;
+		*) files+=("tests/guest/$w.sh") ;;
+		esac
+	done
+	boot=$profile${flavour:+ [$flavour]}
+	dir=$logs/boot$i-${profile//[,=]/-}${flavour:+-$flavour}
 	mkdir -p "$dir"
 	dirs+=("$dir")
-	boot=$profile
 	grep -qxF "$boot" "$logs"/boot*/boot.name 2>/dev/null && boot+=" #$i"
 	echo "$boot" > "$dir/boot.name"
-	files=()
-	for s in $scenarios; do
-		if [ "$s" = all ]; then files+=(tests/guest/*.sh); else files+=("tests/guest/$s.sh"); fi
-	done
 	for f in "${files[@]}"; do basename "$f" .sh; done > "$dir/scenarios"
-	step "boot $i: $boot: $(xargs < "$dir/scenarios")"
-	bash "$TOP/scripts/vm.sh" -p "$profile" -t "${VNPP_BOOT_TIMEOUT:-1800}" -o "$dir" \
-		-- guest/run.sh "${files[@]}" < /dev/null
+	step "boot $i: $boot: $(xargs < "$dir/scenarios")${envs[*]:+ (${envs[*]})}"
+	(
+		for e in "${envs[@]}"; do export "${e?}"; done
+		bash "$TOP/scripts/vm.sh" -p "$profile" -t "${VNPP_BOOT_TIMEOUT:-1800}" -o "$dir" \
+			-- guest/run.sh "${files[@]}" < /dev/null
+	)
 	grep -h '^# ' "$dir"/ktap/*.tap 2>/dev/null | sed 's/^/    /'
 done <<< "$boots"
 
