@@ -10,7 +10,7 @@
 # the final unload and the MemAvailable drift (guest/edge.sh).
 # Size: 256 MiB each way, the issue's figure, in CI too: under TCG a transfer moves about
 # 20 MB/s both ways, so the mergeable,nodma boot (2 variants x 3 modes, with and without XDP,
-# 5 GiB moved) spends 323 s here, the vIOMMU one (mergeable only) 169 s.
+# 5 GiB moved) spends 323-431 s here, the vIOMMU one (mergeable only) 169 s.
 # Figures (diag): bytes, seconds and MB/s per transfer, digests, rx_xdp_packets.
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
 . "$TOP/guest/edge.sh"
