@@ -10,16 +10,22 @@ src=$BUILD/linux
 obj=$KBUILD
 mkdir -p "$obj"
 frag=$obj/vnpp.fragment
-cat "$TOP/config/vnpp.config" ${VNPP_FLAVOUR:+"$TOP/config/vnpp-$VNPP_FLAVOUR.config"} > "$frag"
+# What the tree's own selftests that the workbench runs ask for, read from the tree (so a new
+# base brings its needs along), then ours: the last assignment of a symbol wins.
+selftest_configs=()
+for d in drivers/net drivers/net/virtio_net; do
+	[ -f "$src/tools/testing/selftests/$d/config" ] && selftest_configs+=("$src/tools/testing/selftests/$d/config")
+done
+cat "${selftest_configs[@]}" "$TOP/config/vnpp.config" ${VNPP_FLAVOUR:+"$TOP/config/vnpp-$VNPP_FLAVOUR.config"} > "$frag"
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/vnpp/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 kmake() { make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" "$@"; }
 
 stamp=$(cat "$frag" | sha1sum | cut -c1-12)
 if [ "$(cat "$obj/.vnpp-config-id" 2>/dev/null)" != "$stamp" ]; then
-	step "configuring: allnoconfig + vnpp.config${VNPP_FLAVOUR:+ + vnpp-$VNPP_FLAVOUR.config}"
-	KCONFIG_ALLCONFIG=$frag kmake allnoconfig >/dev/null
-	missing=$(grep -E '^CONFIG_' "$frag" | while read -r l; do grep -qxF "$l" "$obj/.config" || echo "$l"; done)
+	step "configuring: allnoconfig + ${selftest_configs[*]#"$src/"} + vnpp.config${VNPP_FLAVOUR:+ + vnpp-$VNPP_FLAVOUR.config}"
+	KCONFIG_ALLCONFIG=$frag kmake allnoconfig >/dev/null 2>&1
+	missing=$(tac "$frag" | grep -E '^CONFIG_' | sort -t= -k1,1 -u | while read -r l; do grep -qxF "$l" "$obj/.config" || echo "$l"; done)
 	[ -z "$missing" ] || die "config lines that did not take: $missing"
 	echo "$stamp" > "$obj/.vnpp-config-id"
 fi
