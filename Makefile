@@ -3,7 +3,7 @@
 PROFILE ?= mergeable,nodma
 SECS ?= 10
 
-.PHONY: check check-full check-debug deps tree kernel modules series series-check bench smoke shell
+.PHONY: check check-full check-debug lint deps tree kernel modules series series-check bench smoke shell
 
 check:
 	bash scripts/check.sh
@@ -20,10 +20,13 @@ check-debug:
 	VNPP_FLAVOUR=debug VNPP_BOOTS=tests/boots-debug.txt VNPP_SCENARIO_TIMEOUT=5400 KSELFTEST_TIMEOUT=2700 \
 		VNPP_BOOT_TIMEOUT=14400 bash scripts/check.sh
 
-deps tree kernel modules series series-check:
+# lint: shellcheck, executable bits, pyflakes (also the first step of make check).
+# series: BENCH=build/bench/<run> takes that benchmark run into the cover letter.
+lint deps tree kernel modules series series-check:
 	bash scripts/$@.sh
 
-# The benchmark (scripts/bench.sh; QUICK=1 for a short run).
+# The benchmark (scripts/bench.sh): mergeable and small, one queue, DMA API off/on/strict vIOMMU;
+# FULL=1 the whole matrix, QUICK=1 a short smoke run.
 bench:
 	bash scripts/bench.sh
 

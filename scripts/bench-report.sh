@@ -1,6 +1,7 @@
 #!/bin/bash
 # The benchmark's report from runs already made: tables and targets (bench/report.py), chart
-# (gnuplot) and cover/performance.txt, into OUTDIR. scripts/bench.sh ends with it; by hand it
+# (gnuplot) and the cover letter's performance section (cover-performance.txt, taken by
+# `make series BENCH=OUTDIR`), into OUTDIR. scripts/bench.sh ends with it; by hand it
 # joins runs of several `make bench` invocations (same QEMU mode, rounds and length), e.g.
 #   scripts/bench-report.sh build/bench/joined build/bench/A/nodma/bench.jsonl build/bench/B/*/bench.jsonl
 # The environment line comes from OUTDIR/environment.txt, else from the first run's directory.
@@ -20,5 +21,5 @@ gnuplot -e "dat='$out/chart.dat'; out='$out/chart.png'" "$TOP/bench/chart.gp"
 	fold -s -w 72 "$out/environment.txt" | sed 's/ *$//'
 	echo
 	cat "$out/performance.txt"
-} > "$TOP/cover/performance.txt"
-step "results: $out (summary.md, rounds.json, chart.png); cover/performance.txt updated"
+} > "$out/cover-performance.txt"
+step "results: $out (summary.md, rounds.json, chart.png, cover-performance.txt)"

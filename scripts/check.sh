@@ -1,13 +1,15 @@
 #!/bin/bash
-# `make check`: the build stages (deps, tree, kernel, modules, kselftest), then one boot per line of
-# tests/boots.txt running its scenarios (guest/run.sh), then one result line per test and the
-# closing "N passed, N failed, N skipped". Logs: build/check/. Exit status 1 on any failure.
+# `make check`: the host checks (lint, a fresh clone's set-up), the build stages (deps, tree,
+# kernel, modules, kselftest), then one boot per line of tests/boots.txt running its scenarios
+# (guest/run.sh), then one result line per test and the closing "N passed, N failed, N skipped".
+# Logs: build/check/. Exit status 1 on any failure, or on a skip tests/skips.txt does not list.
 # A boots line is "PROFILE [NAME=VALUE...] SCENARIO...": the assignments are that boot's
-# environment (VNPP_FLAVOUR=debug boots the debug kernel, whose kernel and modules stages then
-# run too; EDGE_* knobs and timeouts reach the guest, see scripts/vm.sh).
+# environment, in the guest too (VNPP_FLAVOUR=debug boots the debug kernel, whose kernel and
+# modules stages then run too).
 # Env: VNPP_BOOT_TIMEOUT (1800 s per boot), VNPP_BOOTS (tests/boots.txt),
 #      VNPP_FLAVOUR (debug: the debug kernel for every boot, logs in build/check-debug/, no
-#      series-check), VNPP_CHECK_DIR (the logs' directory instead).
+#      series-check), VNPP_CHECK_DIR (the logs' directory instead),
+#      VNPP_SETUP_ONLY=1 (stop after the packages and the tree: scripts/fresh-clone.sh).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -18,8 +20,17 @@ mkdir -p "$logs"
 results=$logs/results.txt
 : > "$results"
 
+# A skip is a pass only where tests/skips.txt expects it (an extended regex per line, matched
+# against the whole "SKIP ..." result line); any other skip fails the run.
+unexpected_skips() {
+	local expected=$TOP/tests/skips.txt
+	grep '^SKIP ' "$results" | grep -vEf <(grep -v '^[[:space:]]*\(#\|$\)' "$expected") |
+		sed 's/^SKIP /FAIL unexpected skip: /'
+}
+
 summary() {
 	echo
+	unexpected_skips >> "$results"
 	cat "$results"
 	local p f s
 	grep -q '^FAIL ' "$results" && { echo; echo "Failures, with what the scenario printed before each:"; }
@@ -47,7 +58,22 @@ stage() { # NAME [FLAVOUR]: scripts/NAME.sh for that kernel flavour; a failure e
 boots=$(grep -v '^[[:space:]]*\(#\|$\)' "${VNPP_BOOTS:-$TOP/tests/boots.txt}") || die "no boots in the boots file"
 flavours=$(grep -o 'VNPP_FLAVOUR=[a-z]*' <<< "$boots" | cut -d= -f2 | sort -u | grep -vxF "${VNPP_FLAVOUR:-}")
 
-for s in deps tree kernel modules kselftest; do stage $s; done
+# Host checks first (seconds), then the set-up, which a fresh clone must manage on its own.
+if [ -z "${VNPP_FLAVOUR:-}" ] && [ -z "${VNPP_SETUP_ONLY:-}" ]; then
+	step "lint (log: $logs/lint.tap)"
+	bash "$TOP/scripts/lint.sh" > "$logs/lint.tap" 2>&1
+	bash "$TOP/scripts/results.sh" --ktap host lint "$logs/lint.tap" $? >> "$results"
+fi
+
+stage deps
+stage tree
+[ -z "${VNPP_SETUP_ONLY:-}" ] || { step "set-up done (VNPP_SETUP_ONLY)"; exit 0; }
+if [ -z "${VNPP_FLAVOUR:-}" ]; then
+	step "a fresh clone's set-up (log: $logs/fresh-clone.tap)"
+	bash "$TOP/scripts/fresh-clone.sh" > "$logs/fresh-clone.tap" 2>&1
+	bash "$TOP/scripts/results.sh" --ktap host fresh-clone "$logs/fresh-clone.tap" $? >> "$results"
+fi
+for s in kernel modules kselftest; do stage $s; done
 for f in $flavours; do stage kernel "$f"; stage modules "$f"; done
 
 # The series as a maintainer's tools see it (host only): KTAP from scripts/series-check.sh.
@@ -65,7 +91,7 @@ while read -r profile words; do
 	for w in $words; do
 		case $w in
 		VNPP_FLAVOUR=*) flavour=${w#*=}; envs+=("$w") ;;
-		[A-Z]*=*) envs+=("$w") ;;
+		[A-Za-z_]*=*) envs+=("$w") ;;
 		all) files+=(tests/guest/*.sh) ;;
 		*) files+=("tests/guest/$w.sh") ;;
 		esac
@@ -80,11 +106,15 @@ while read -r profile words; do
 	step "boot $i: $boot: $(xargs < "$dir/scenarios")${envs[*]:+ (${envs[*]})}"
 	(
 		for e in "${envs[@]}"; do export "${e?}"; done
-		bash "$TOP/scripts/vm.sh" -p "$profile" -t "${VNPP_BOOT_TIMEOUT:-1800}" -o "$dir" \
-			-- guest/run.sh "${files[@]}" < /dev/null
+		bash "$TOP/scripts/vm.sh" -p "$profile" "${envs[@]/#/-e}" -t "${VNPP_BOOT_TIMEOUT:-1800}" \
+			-o "$dir" -- guest/run.sh "${files[@]}" < /dev/null
 	)
 	grep -h '^# ' "$dir"/ktap/*.tap 2>/dev/null | sed 's/^/    /'
 done <<< "$boots"
 
-bash "$TOP/scripts/results.sh" "${dirs[@]}" >> "$results"
+# The collector's own failure fails the run: without it the stage lines alone would pass.
+if ! out=$(bash "$TOP/scripts/results.sh" "${dirs[@]}") || [ -z "$out" ]; then
+	echo "FAIL results: scripts/results.sh failed or printed nothing" >> "$results"
+fi
+[ -z "$out" ] || echo "$out" >> "$results"
 summary

@@ -21,7 +21,7 @@ export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/vnpp/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 kmake() { make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" "$@"; }
 
-stamp=$(cat "$frag" | sha1sum | cut -c1-12)
+stamp=$(sha1sum < "$frag" | cut -c1-12)
 if [ "$(cat "$obj/.vnpp-config-id" 2>/dev/null)" != "$stamp" ]; then
 	step "configuring: allnoconfig + ${selftest_configs[*]#"$src/"} + vnpp.config${VNPP_FLAVOUR:+ + vnpp-$VNPP_FLAVOUR.config}"
 	KCONFIG_ALLCONFIG=$frag kmake allnoconfig >/dev/null 2>&1

@@ -1,6 +1,8 @@
+# shellcheck shell=bash
 # Shared helpers for the workbench scripts (sourced, not run).
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${VNPP_BUILD:-$TOP/build}
+mkdir -p "$BUILD"  # every entry point writes its logs there from its first step
 T0=${T0:-$(date +%s)}
 # The kernel flavour: VNPP_FLAVOUR unset = the lean kernel (build/kbuild, build/mods);
 # VNPP_FLAVOUR=debug = the same plus config/vnpp-debug.config (build/kbuild-debug, build/mods-debug).
@@ -30,13 +32,19 @@ set_ident() {
 }
 
 # The patches of series/ in order, without the cover letter.
-series_patches() { ls "$TOP"/series/[0-9]*.patch 2>/dev/null | grep -v '/0000-' || true; }
+series_patches() {
+	local p
+	for p in "$TOP"/series/[0-9]*.patch; do
+		[ -e "$p" ] && [[ $p != */0000-* ]] && echo "$p"
+	done
+	true
+}
 
 # Identifies base version + series content: build/linux is rebuilt when it changes.
 series_id() {
 	local p
-	p=$(series_patches)
-	( echo "$1"; [ -z "$p" ] || cat $p ) | sha1sum | cut -c1-12
+	mapfile -t p < <(series_patches)
+	{ echo "$1"; [ ${#p[@]} = 0 ] || cat "${p[@]}"; } | sha1sum | cut -c1-12
 }
 
 # The Debian package version of the base tree in build/linux.

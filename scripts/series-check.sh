@@ -48,11 +48,11 @@ for p in $(series_patches); do
 	if [ -z "$out" ]; then ok "checkpatch --strict $name"
 	else not_ok "checkpatch --strict $name"; echo "$out" | diag; fi
 	uncovered=
-	for f in $(sed -n 's|^+++ b/||p' "$p"); do
+	while read -r f; do
 		grep -q "^--- /dev/null" <(grep -B1 "^+++ b/$f$" "$p") || continue
 		(cd "$wt" && ./scripts/get_maintainer.pl --nogit --nogit-fallback -f "$f" | grep -q '(maintainer:') ||
 			uncovered+=" $f"
-	done
+	done < <(sed -n 's|^+++ b/||p' "$p")
 	if [ -z "$uncovered" ]; then ok "new files of $name have a maintainer in MAINTAINERS"
 	else not_ok "new files of $name have a maintainer in MAINTAINERS"; echo "$uncovered" | diag; fi
 	if grep -q '^Signed-off-by: .* <.*@.*>' "$p"; then ok "Signed-off-by in $name"
@@ -60,9 +60,8 @@ for p in $(series_patches); do
 done
 
 # send-email dry run: the recipients in the headers are what get_maintainer.pl gave.
-out=$(git -C "$wt" send-email --dry-run --confirm=never --smtp-server=/bin/true \
-	--suppress-cc=self "$TOP"/series/*.patch 2>&1)
-if [ $? -eq 0 ] && echo "$out" | grep -q '^Dry-OK'; then
+if out=$(git -C "$wt" send-email --dry-run --confirm=never --smtp-server=/bin/true \
+	--suppress-cc=self "$TOP"/series/*.patch 2>&1) && echo "$out" | grep -q '^Dry-OK'; then
 	ok "git send-email --dry-run ($(echo "$out" | grep -c '^Dry-OK') mails)"
 	echo "$out" | grep -m1 -E '^(To|Cc):' | diag
 else

@@ -2,6 +2,9 @@
 # Regenerate series/ from the commits on top of the base in build/linux:
 # git format-patch output with stable names, and the cover letter whose subject and
 # body come from cover/ (the shortlog and diffstat are git's).
+# BENCH=build/bench/<run>: that benchmark run's report becomes cover/performance.txt (without
+# it: the latest run made with FULL=1 if there is one, else cover/performance.txt as committed).
+# A QUICK=1 run is refused: it never goes into the cover letter.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -10,6 +13,19 @@ prefix=$(sed -n 's/^prefix: //p' "$TOP/cover/cover-letter.txt")
 version=$(sed -n 's/^version: //p' "$TOP/cover/cover-letter.txt")
 subject=$(sed -n 's/^subject: //p' "$TOP/cover/cover-letter.txt")
 [ -n "$(git -C "$tree" status --porcelain -uno)" ] && die "$tree has uncommitted changes: commit them first"
+
+bench=${BENCH:-}
+if [ -z "$bench" ]; then
+	for d in "$BUILD"/bench/*/; do
+		[ "$(cat "$d/kind" 2>/dev/null)" != full ] || [ ! -s "$d/cover-performance.txt" ] || bench=${d%/}
+	done
+fi
+if [ -n "$bench" ]; then
+	[ -s "$bench/cover-performance.txt" ] || die "$bench has no report (cover-performance.txt)"
+	[ "$(cat "$bench/kind" 2>/dev/null)" != quick ] || die "$bench is a QUICK=1 run: not for the cover letter"
+	cp "$bench/cover-performance.txt" "$TOP/cover/performance.txt"
+	step "cover/performance.txt from $bench ($(cat "$bench/kind" 2>/dev/null || echo unknown) run)"
+fi
 
 base=$(git -C "$tree" rev-list --max-parents=0 HEAD)
 tmp=$(mktemp -d)
@@ -47,4 +63,4 @@ mkdir -p "$TOP/series"
 rm -f "$TOP"/series/*.patch
 cp "$tmp"/*.patch "$TOP/series/"
 series_id "$(base_version)" > "$tree/.git/vnpp-series-id"
-step "series/: $(ls "$TOP"/series/*.patch | wc -l) files ($(git -C "$tree" rev-list --count "$base..HEAD") patches + cover letter)"
+step "series/: $(find "$TOP/series" -name '*.patch' | wc -l) files ($(git -C "$tree" rev-list --count "$base..HEAD") patches + cover letter)"

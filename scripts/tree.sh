@@ -9,11 +9,13 @@ cache=${VNPP_CACHE:-$HOME/.cache/vnpp}
 tree=$BUILD/linux
 mkdir -p "$cache" "$BUILD"
 
-deb=$(ls "$cache"/linux-source-6.12_*.deb 2>/dev/null | sort -V | tail -1 || true)
+newest_deb() { printf '%s\n' "$cache"/linux-source-6.12_*.deb | grep -v '\*' | sort -V | tail -1; }
+deb=$(newest_deb)
 if [ -z "$deb" ]; then
 	step "downloading linux-source-6.12 (apt-get download) into $cache"
-	(cd "$cache" && apt-get download linux-source-6.12 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
-	deb=$(ls "$cache"/linux-source-6.12_*.deb | sort -V | tail -1)
+	(cd "$cache" && { apt-get download linux-source-6.12 2>&1 | grep -v '^W: Download is performed unsandboxed'; true; })
+	deb=$(newest_deb)
+	[ -n "$deb" ] || die "apt-get download linux-source-6.12 gave no package (apt-get update first?)"
 fi
 pkgver=$(dpkg-deb -f "$deb" Version)
 tarball=$cache/linux-source-6.12_$pkgver.tar.xz
@@ -26,7 +28,7 @@ fi
 patches=$(series_patches)
 id=$(series_id "$pkgver")
 if [ -d "$tree/.git" ] && [ "$(cat "$tree/.git/vnpp-series-id" 2>/dev/null)" = "$id" ]; then
-	step "tree up to date: $tree (Debian linux-source-6.12 $pkgver + $(echo $patches | wc -w) patches)"
+	step "tree up to date: $tree (Debian linux-source-6.12 $pkgver + $(echo "$patches" | grep -c .) patches)"
 	exit 0
 fi
 if [ -d "$tree/.git" ] && [ -n "$(git -C "$tree" status --porcelain)" ]; then

@@ -2,12 +2,14 @@
 # Boot the guest kernel under QEMU (TCG) with the host's / as a read-only 9p root and run one
 # command in it (guest/init.sh is PID 1), or give a shell on the console (-s).
 #
-# Usage: scripts/vm.sh [-p PROFILE]... [-t TIMEOUT_S] [-o OUTDIR] [-s] -- COMMAND [ARGS...]
+# Usage: scripts/vm.sh [-p PROFILE]... [-e NAME=VALUE]... [-t TIMEOUT_S] [-o OUTDIR] [-s] -- COMMAND [ARGS...]
 #   PROFILE (comma separated or repeated): mergeable (default) small big  nodma (default) dma
 #           viommu  mq=N
 #   OUTDIR  (default build/runs/<timestamp>-<profile>) is shared writable at the same path in
 #           the guest. Host writes: env, cmd, qemu.cmd, qemu.log, console.log;
 #           guest writes: progress, guest.log, rc, dmesg.txt (and whatever the command writes)
+#   NAME=VALUE is exported in the guest (any name; also every EDGE_* variable, VNPP_SCENARIO_TIMEOUT
+#           and KSELFTEST_TIMEOUT of vm.sh's own environment)
 # Env: VNPP_SMP (2), VNPP_MEM (2048), VNPP_ICOUNT (unset: MTTCG; else -icount options),
 #      VNPP_FLAVOUR (unset: the lean kernel; debug: build/kbuild-debug and build/mods-debug).
 # Exit status: the guest command's, or 124 on timeout, 125 if the guest left no rc,
@@ -15,12 +17,13 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '2,14s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,16s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-profiles=() timeout=1800 out= shell=0
-while getopts p:t:o:sh opt; do
+profiles=() timeout=1800 out='' shell=0 guest_env=()
+while getopts p:e:t:o:sh opt; do
 	case $opt in
 	p) IFS=, read -ra p <<< "$OPTARG"; profiles+=("${p[@]}") ;;
+	e) [[ $OPTARG == [A-Za-z_]*=* ]] || die "-e takes NAME=VALUE, not '$OPTARG'"; guest_env+=("$OPTARG") ;;
 	t) timeout=$OPTARG ;;
 	o) out=$OPTARG ;;
 	s) shell=1 ;;
@@ -45,22 +48,22 @@ profile="$rxmode,$dma"
 [ $viommu = 0 ] || profile+=",viommu"
 [ "$mq" = 1 ] || profile+=",mq=$mq"
 
-dev_opts=
+dev_opts=''
 case $rxmode in
 small) dev_opts+=",mrg_rxbuf=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,guest_ufo=off" ;;
 big) dev_opts+=",mrg_rxbuf=off" ;;
 esac
-[ $dma = nodma ] || dev_opts+=",iommu_platform=on,disable-legacy=on"
-tap_flags="vnet_hdr" net_opts=
+[ "$dma" = nodma ] || dev_opts+=",iommu_platform=on,disable-legacy=on"
+tap_flags="vnet_hdr" net_opts=''
 if [ "$mq" != 1 ]; then
 	dev_opts+=",mq=on,vectors=$((2 * mq + 2))"
 	net_opts+=",queues=$mq"
 	tap_flags+=" multi_queue"
 fi
-machine=q35 append_extra= iommu_dev=()
+machine=q35 append_extra='' iommu_dev=()
 if [ $viommu = 1 ]; then
 	machine+=",kernel-irqchip=split"
-	iommu_dev=(-device intel-iommu,intremap=on,caching-mode=on)
+	iommu_dev=(-device "intel-iommu,intremap=on,caching-mode=on")
 	append_extra=" intel_iommu=on iommu.strict=1"
 fi
 
@@ -82,6 +85,7 @@ printf 'export TOP=%q BUILD=%q KBUILD=%q VNPP_MODS=%q VNPP_OUT=%q VNPP_PROFILE=%
 for v in ${!EDGE_@} VNPP_SCENARIO_TIMEOUT KSELFTEST_TIMEOUT; do # scenario knobs (guest/edge.sh, guest/run.sh, kselftest.sh)
 	[ -z "${!v+x}" ] || printf 'export %s=%q\n' "$v" "${!v}" >> "$out/env"
 done
+for e in "${guest_env[@]}"; do printf 'export %s=%q\n' "${e%%=*}" "${e#*=}" >> "$out/env"; done
 [ $# = 0 ] || { printf '%q ' "$@"; echo; } > "$out/cmd"
 
 append="root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
@@ -93,15 +97,15 @@ else
 fi
 # MTTCG (one host thread per vCPU) by default; VNPP_ICOUNT=OPTS runs the vCPUs in one thread,
 # counting instructions (-icount OPTS, e.g. shift=auto,sleep=off): slower, its own noise.
-accel=(-accel tcg,thread=multi)
-[ -z "${VNPP_ICOUNT:-}" ] || accel=(-accel tcg,thread=single -icount "$VNPP_ICOUNT")
+accel=(-accel "tcg,thread=multi")
+[ -z "${VNPP_ICOUNT:-}" ] || accel=(-accel "tcg,thread=single" -icount "$VNPP_ICOUNT")
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
 	-machine "$machine" "${accel[@]}" -cpu max -smp "${VNPP_SMP:-2}" -m "${VNPP_MEM:-2048}"
 	-kernel "$kernel" -append "$append" "${serial[@]}"
-	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
-	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+	-fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"
+	-device "virtio-9p-pci,fsdev=root,mount_tag=/dev/root"
 	-fsdev "local,id=out,path=$out,security_model=none,multidevs=remap"
-	-device virtio-9p-pci,fsdev=out,mount_tag=vnppout
+	-device "virtio-9p-pci,fsdev=out,mount_tag=vnppout"
 	-device virtio-rng-pci
 	"${iommu_dev[@]}"
 	-netdev "tap,id=nA,ifname=tapA,script=no,downscript=no,vhost=off$net_opts"
@@ -111,7 +115,8 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
 { echo "profile: $profile"; printf '%q ' "${qemu[@]}"; echo; } > "$out/qemu.cmd"
 
 # Private host netns: tapA and tapB joined by a bridge. Nothing outside it is touched.
-ns=vnpp-$$ qpid=
+ns=vnpp-$$ qpid=''
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
 	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
 	ip -n "$ns" link del tapA 2>/dev/null || true
@@ -124,6 +129,7 @@ ip netns add "$ns"
 nip() { ip -n "$ns" "$@"; }
 nip link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
 for t in tapA tapB; do
+	# shellcheck disable=SC2086  # tap_flags is a list of words
 	nip tuntap add dev $t mode tap $tap_flags
 	nip link set $t mtu 65520 master br0 up # jumbo frames pass too, not only GSO ones
 done

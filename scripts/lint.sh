@@ -1,0 +1,61 @@
+#!/bin/bash
+# `make lint`: the workbench's static checks, as KTAP; exit status 1 on any finding.
+#   - shellcheck (default severity, .shellcheckrc) on every tracked shell file, and on the shell
+#     files the series adds (its selftest), rebuilt from series/ so no kernel tree is needed;
+#   - executable bits: a file with a #! line is executable, a sourced shell library is not and
+#     names its shell for shellcheck;
+#   - pyflakes on every tracked Python file.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$TOP" || exit 1
+n=0 failed=0
+result() { # RC DESC [FINDINGS]: one KTAP line, the findings as diagnostics
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2"
+	else
+		failed=1
+		echo "not ok $n $2"
+		[ -z "${3:-}" ] || while IFS= read -r l; do echo "# $l"; done <<< "$3"
+	fi
+}
+
+echo "KTAP version 1"
+mapfile -t sh < <(git ls-files '*.sh' .ci/run)
+out=$(shellcheck -f gcc "${sh[@]}" 2>&1)
+result $? "shellcheck: ${#sh[@]} workbench shell files" "$out"
+
+# A file the series adds, as it stands in the tree after the series (from the patch's + lines).
+dir=$BUILD/lint
+rm -rf "$dir" && mkdir -p "$dir"
+new=()
+while read -r p; do
+	while read -r f; do
+		sed -n "\\|^+++ b/$f\$|,/^diff --git/{/^+[^+]/s/^+//p;/^+\$/s/^+//p}" "$p" > "$dir/${f##*/}"
+		new+=("$dir/${f##*/}")
+	done < <(awk '/^--- \/dev\/null/ { n = 1; next } n && /^\+\+\+ b\/.*\.sh$/ { print substr($2, 3) } { n = 0 }' "$p")
+done < <(series_patches)
+if [ ${#new[@]} = 0 ]; then
+	result 1 "shellcheck: the series' shell files" "no new shell file found in series/"
+else
+	out=$(cd "$dir" && shellcheck -f gcc "${new[@]##*/}" 2>&1)
+	result $? "shellcheck: the series' shell files (${new[*]##*/})" "$out"
+fi
+
+bad=
+while read -r mode _ _ f; do
+	if head -c2 "$f" | grep -q '^#!'; then
+		[ "$mode" = 100755 ] || bad+="$f: has a #! line but is not executable"$'\n'
+	elif [[ $f == *.sh ]]; then
+		[ "$mode" = 100644 ] || bad+="$f: a sourced library, but executable"$'\n'
+		grep -q '^# shellcheck shell=' "$f" || bad+="$f: a sourced library without '# shellcheck shell=...'"$'\n'
+	fi
+done < <(git ls-files -s)
+result "$([ -z "$bad" ]; echo $?)" "executable bits and shell directives" "${bad%$'\n'}"
+
+mapfile -t py < <(git ls-files '*.py')
+out=$(pyflakes3 "${py[@]}" 2>&1)
+result $? "pyflakes: ${#py[@]} Python files" "$out"
+
+echo "1..$n"
+exit $failed
