@@ -18,6 +18,9 @@ for d in drivers/net drivers/net/virtio_net; do
 done
 cat "${selftest_configs[@]}" "$TOP/config/vnpp.config" ${VNPP_FLAVOUR:+"$TOP/config/vnpp-$VNPP_FLAVOUR.config"} > "$frag"
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/vnpp/ccache}
+# Paths below the checkout reach the compiler relative to the build directory: a clone
+# elsewhere on this machine (CI's) finds the objects this one compiled in the cache.
+export CCACHE_BASEDIR=$TOP
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 kmake() { make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" "$@"; }
 

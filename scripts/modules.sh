@@ -4,6 +4,8 @@
 #   build/mods/pp/virtio_net.ko    from the patched tree (build/linux)
 # and the workbench's test module tests/modules/vnpp_pm.c into build/mods/vnpp_pm/.
 # A virtio_net.c change rebuilds only that module (seconds). Extra make args (W=1 C=1) pass through.
+# VNPP_EXTRA_MODS="NAME=PATH/virtio_net.c ...": more variants, build/mods/NAME/virtio_net.ko (a
+# variant broken on purpose, the previous revision of the series...), for `vn_load NAME`.
 # VNPP_FLAVOUR=debug: against build/kbuild-debug into build/mods-debug.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -11,6 +13,9 @@ set -euo pipefail
 obj=$KBUILD
 [ -f "$obj/arch/x86/boot/bzImage" ] || die "no kernel in $obj: run scripts/kernel.sh first"
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/vnpp/ccache}
+# Paths below the checkout reach the compiler relative to the build directory: a clone
+# elsewhere on this machine (CI's) finds the objects this one compiled in the cache.
+export CCACHE_BASEDIR=$TOP
 base_tree=$(git -C "$BUILD/linux" config --get remote.origin.url)
 
 build_module() { # NAME SOURCE.c [make args...]: $VNPP_MODS/NAME/<source's name>.ko
@@ -28,3 +33,4 @@ build_module() { # NAME SOURCE.c [make args...]: $VNPP_MODS/NAME/<source's name>
 build_module base "$base_tree/drivers/net/virtio_net.c" "$@"
 build_module pp "$BUILD/linux/drivers/net/virtio_net.c" "$@"
 build_module vnpp_pm "$TOP/tests/modules/vnpp_pm.c"
+for m in ${VNPP_EXTRA_MODS:-}; do build_module "${m%%=*}" "${m#*=}" "$@"; done
