@@ -2,7 +2,7 @@
 # Build the two virtio_net variants as external modules against the one kernel build:
 #   build/mods/base/virtio_net.ko  from the untouched base tree
 #   build/mods/pp/virtio_net.ko    from the patched tree (build/linux)
-# and the workbench's test module tests/modules/vnpp_pm.c into build/mods/vnpp_pm/.
+# and the workbench's test modules tests/modules/*.c into build/mods/<name>/.
 # A virtio_net.c change rebuilds only that module (seconds). Extra make args (W=1 C=1) pass through.
 # VNPP_EXTRA_MODS="NAME=PATH/virtio_net.c ...": more variants, build/mods/NAME/virtio_net.ko (a
 # variant broken on purpose, the previous revision of the series...), for `vn_load NAME`.
@@ -33,4 +33,5 @@ build_module() { # NAME SOURCE.c [make args...]: $VNPP_MODS/NAME/<source's name>
 build_module base "$base_tree/drivers/net/virtio_net.c" "$@"
 build_module pp "$BUILD/linux/drivers/net/virtio_net.c" "$@"
 build_module vnpp_pm "$TOP/tests/modules/vnpp_pm.c"
+build_module vnpp_netpoll "$TOP/tests/modules/vnpp_netpoll.c"
 for m in ${VNPP_EXTRA_MODS:-}; do build_module "${m%%=*}" "${m#*=}" "$@"; done

@@ -45,6 +45,10 @@ git -C "$tree" format-patch -q --cover-letter --subject-prefix="$prefix" -v "$ve
 # Stable file names: drop the vN- prefix git adds.
 for f in "$tmp"/*.patch; do mv "$f" "$tmp/$(basename "$f" | sed 's/^v[0-9]*-//')"; done
 
+# The base, as the build used it (never typed into prose that goes stale)
+echo "The series applies to Linux $(make -s -C "$tree" kernelversion) as shipped in Debian's \
+linux-source-6.12 package, version $(base_version)." | fold -s -w 72 | sed 's/ *$//' > "$TOP/cover/base.txt"
+
 cover=$tmp/0000-cover-letter.patch
 # Body: what follows the '---' line of cover/cover-letter.txt; a line @NAME@ stands for
 # cover/name.txt (the generated parts: performance tables, test results).
