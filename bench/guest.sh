@@ -2,7 +2,10 @@
 # In-guest benchmark: iperf3 A->B for each cell, base and pp alternating (ABBA...) in this
 # one boot, the module reloaded for every run. One JSON object per run, appended to
 # $VNPP_OUT/bench.jsonl, with throughput, retransmits, RX-side page allocations, page_pool
-# recycling, guest CPU time and pool memory.
+# recycling, guest CPU time and pool memory (all pools, and the busiest one). First a plan
+# record ({"plan": true, ...: the cells, rounds and variants this boot is to run}); a run
+# that fails leaves {"failed": true, ...} instead of its record: bench/report.py tells
+# missing and failed runs from a complete set by them (its targets are INCOMPLETE then).
 # Usage: bench/guest.sh ROUNDS SECONDS CELL...   CELL: MODE:QUEUES, e.g. mergeable:1 small:2
 # Env: BENCH_VARIANTS (default "base pp"): build/mods/<name>/virtio_net.ko to compare.
 . "$(dirname "$0")/../guest/lib.sh"
@@ -34,10 +37,13 @@ trace_stop() { # prints "alloc_pages=N pp_new_pages=N"
 cpu_ticks() { awk '/^cpu / { print $4 + $7 + $8 }' /proc/stat; }  # system + irq + softirq
 # The pools of both NICs (A receives the ACKs). Moving a NIC to a netns leaves its pools
 # listed under the root netns' loopback, so they are looked up everywhere, not by ifindex.
-pp_sum() { # the live pools' counters summed, as key=value, and their number as pools=N
+pp_sum() { # the live pools' counters summed, as key=value, their number as pools=N and the
+	# memory and pages held by the busiest pool as inflight-mem-max=N inflight-max=N
 	vn_pp_stats | grep -v detach-time | tr ' ' '\n' | awk -F= '$1 == "id" { n++ }
 		$2 ~ /^[0-9]+$/ && $1 !~ /^(id|ifindex|napi-id)$/ { s[$1] += $2 }
-		END { for (k in s) printf "%s=%.0f ", k, s[k]; printf "pools=%d", n }'
+		$1 ~ /^inflight(-mem)?$/ && (!($1 in m) || $2 + 0 > m[$1]) { m[$1] = $2 + 0 }
+		END { for (k in s) printf "%s=%.0f ", k, s[k]; for (k in m) printf "%s-max=%.0f ", k, m[k]
+			printf "pools=%d", n }'
 }
 kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<< "$2" | head -1; }
 
@@ -68,12 +74,13 @@ run_one() { # VARIANT MODE QUEUES ROUND
 	fi
 	devB=$(vn_nics | tail -1)
 	ring=$(vn_in "$(vn_ns "$devB")" ethtool -g "$devB" | awk '/^RX:/ { n = $2 } END { print n + 0 }')
-	$VN_PY - "$v" "$mode" "$q" "$r" "$profile" "$res" "$tr_res" "$((t1 - t0))" "$pp0" "$pp1" "$ring" >> "$out" <<'PY'
+	# the record is printed whole or not at all (a run whose iperf3 printed nothing fails here)
+	$VN_PY - "$v" "$mode" "$q" "$r" "$profile" "$res" "$tr_res" "$((t1 - t0))" "$pp0" "$pp1" "$ring" >> "$out" <<'PY' || return 1
 import json, sys
 v, mode, q, r, profile, res, trc, ticks, pp0, pp1, ring = sys.argv[1:]
 kv = lambda s: {k: float(x) for k, x in (w.split("=") for w in s.split())}
 res, trc, pp0, pp1 = kv(res), kv(trc), kv(pp0), kv(pp1)
-d = {k: pp1.get(k, 0) - pp0.get(k, 0) for k in pp1 if k != "pools"}
+d = {k: pp1.get(k, 0) - pp0.get(k, 0) for k in pp1 if k != "pools" and not k.endswith("-max")}
 gib = res["bytes"] / 2**30
 new = trc["pp_new_pages"]
 # alloc-fast counts each fragment carved from a page: pages are compared, recycled (kept in the
@@ -88,13 +95,23 @@ print(json.dumps({
     "cpu_s_per_gib": int(ticks) / 100 / gib,
     "pools": int(pp1.get("pools", 0)), "pool_inflight_mem": pp1.get("inflight-mem"),
     "pool_inflight_pages": pp1.get("inflight"), "rx_ring": int(ring),
+    "pool_inflight_mem_max": pp1.get("inflight-mem-max"),
+    "pool_inflight_pages_max": pp1.get("inflight-max"),
     "pp_counters": {k: x for k, x in d.items() if not k.startswith("inflight")},
 }))
 PY
 	vn_progress "bench: $profile $mode/$q round $r $v: $(kv bps "$res" | awk '{printf "%.2f", $1/1e9}') Gbit/s"
+	return 0
+}
+
+failed() { # VARIANT MODE QUEUES ROUND: the record of a run that failed
+	printf '{"profile": "%s", "mode": "%s", "queues": %d, "streams": %d, "variant": "%s", "round": %d, "failed": true}\n' \
+		"$profile" "$2" "$3" "$3" "$1" "$4" >> "$out"
 }
 
 variants=(${BENCH_VARIANTS:-base pp})
+$VN_PY -c 'import json, sys; print(json.dumps({"plan": True, "profile": sys.argv[1], "rounds": int(sys.argv[2]),
+    "cells": sys.argv[3].split(), "variants": sys.argv[4].split()}))' "$profile" "$rounds" "${cells[*]}" "${variants[*]}" >> "$out"
 n=0 total=$((rounds * ${#cells[@]} * ${#variants[@]})) t_start=$SECONDS
 for cell in "${cells[@]}"; do
 	mode=${cell%:*} q=${cell#*:}
@@ -105,7 +122,7 @@ for cell in "${cells[@]}"; do
 			n=$((n + 1))
 			el=$((SECONDS - t_start))
 			echo "[bench] $profile $mode q=$q round $r/$rounds $v ($n/$total, ${el}s elapsed, ETA $(( n > 1 ? el * (total - n + 1) / (n - 1) : 0 ))s)"
-			run_one "$v" "$mode" "$q" "$r" || echo "[bench] run failed: $v $mode/$q round $r"
+			run_one "$v" "$mode" "$q" "$r" || { echo "[bench] run failed: $v $mode/$q round $r"; failed "$v" "$mode" "$q" "$r"; }
 		done
 	done
 done

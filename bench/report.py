@@ -2,12 +2,20 @@
 """Summarise bench/guest.sh runs (bench.jsonl files) into the cover letter's tables.
 
 Usage: report.py OUTDIR JSONL...
-Writes OUTDIR/rounds.json (every run), OUTDIR/summary.md (markdown tables and the
-project's targets, each MET or MISSED with its numbers),
+Writes OUTDIR/rounds.json (every record), OUTDIR/summary.md (markdown tables and the
+project's targets, each MET, MISSED, INCOMPLETE or NOT MEASURED with its numbers),
 OUTDIR/performance.txt (the cover letter's performance section), OUTDIR/chart.dat (for
 bench/chart.gp) and prints the markdown on stdout.
 A delta counts only when the medians differ by more than the runs spread: pp is "ahead" when
 its median is above every base run, "behind" when below every base run, else "within noise".
+
+Besides the runs, bench/guest.sh writes a plan record per boot ({"plan": true, "profile",
+"cells": ["MODE:QUEUES"...], "rounds", "variants"}) and a record with "failed": true for
+every run that failed. A target is MET only when every cell it covers has every planned run
+of both base and pp: a cell or round missing, a failed run or a missing input file make it
+INCOMPLETE (MISSED still wins: a cell measured and missing the target misses it whatever the
+rest). Without plan records (older files) the plan is inferred: every cell seen, base and
+pp, rounds 1 to the highest seen in that profile.
 """
 import json
 import os
@@ -18,11 +26,63 @@ PROFILES = {"nodma": "DMA API off", "dma": "DMA API on", "viommu": "vIOMMU, iomm
 
 
 def load(paths):
-    runs = []
+    """Every record of the files, and the files that were missing or empty."""
+    recs, missing = [], []
     for p in paths:
-        with open(p) as f:
-            runs += [json.loads(line) for line in f if line.strip()]
-    return runs
+        try:
+            with open(p) as f:
+                got = [json.loads(line) for line in f if line.strip()]
+        except FileNotFoundError:
+            got = []
+        if not got:
+            missing.append(p)
+        recs += got
+    return recs, missing
+
+
+def is_run(r):
+    return not r.get("plan") and not r.get("failed")
+
+
+def plan(recs):
+    """The runs planned, {(profile, mode, queues): {(variant, round)}}, from the plan records;
+    for a profile without one, inferred from its runs and failures (see the docstring)."""
+    want, planned = {}, set()
+    for r in recs:
+        if r.get("plan"):
+            planned.add(r["profile"])
+            for c in r["cells"]:
+                mode, q = c.split(":")
+                want.setdefault((r["profile"], mode, int(q)), set()).update(
+                    (v, n) for v in r["variants"] for n in range(1, r["rounds"] + 1))
+    seen = [r for r in recs if not r.get("plan") and r["profile"] not in planned]
+    top = {}
+    for r in seen:
+        top[r["profile"]] = max(top.get(r["profile"], 0), r["round"])
+    for r in seen:
+        want.setdefault((r["profile"], r["mode"], r["queues"]), set()).update(
+            (v, n) for v in ("base", "pp") for n in range(1, top[r["profile"]] + 1))
+    return want
+
+
+def gaps(recs, want):
+    """What each planned cell lacks: {(profile, mode, queues): ["pp round 3 failed", ...]}."""
+    done, failed = set(), set()
+    for r in recs:
+        if r.get("plan"):
+            continue
+        key = (r["profile"], r["mode"], r["queues"], r["variant"], r["round"])
+        (failed if r.get("failed") else done).add(key)
+    out = {}
+    for cell, runs in want.items():
+        lack = []
+        for v, n in sorted(runs):
+            if cell + (v, n) in done:
+                continue
+            lack.append("%s round %d %s" % (v, n, "failed" if cell + (v, n) in failed else "missing"))
+        if lack:
+            out[cell] = lack
+    return out
 
 
 def cells(runs):
@@ -53,51 +113,77 @@ def verdict(base, pp):
 PP_CACHE = 128  # pages in a pool's alloc cache (PP_ALLOC_CACHE_SIZE)
 
 
-def targets(rows):
-    """The project's targets, one line each: MET/MISSED/NOT MEASURED, with the numbers.
-    rows: (profile, mode, queues, base runs, pp runs) per cell."""
-    out = []
+def busiest_pool_mem(r):
+    """Bytes held by the run's busiest pool (pool_inflight_mem_max). Older records only have
+    the total of all pools of both NICs, an upper bound of it: that is used instead (it can
+    only make the memory target stricter), with a note."""
+    if r.get("pool_inflight_mem_max") is not None:
+        return r["pool_inflight_mem_max"], ""
+    if r.get("pools") and r.get("pool_inflight_mem") is not None:
+        return r["pool_inflight_mem"], " (total of all pools: no per-pool figure)"
+    return None, ""
 
-    def check(name, items):
-        # items: (cell label, ok, detail); an empty list means no cell measured it
-        if not items:
+
+def targets(rows, want, lacking, missing_files=()):
+    """The project's targets, one line each: MET, MISSED, INCOMPLETE or NOT MEASURED, with the
+    numbers. rows: (profile, mode, queues, base runs, pp runs) per cell with runs of both;
+    want: the planned cells (plan()); lacking: what planned cells lack (gaps());
+    missing_files: input files without a record."""
+    out = []
+    lab = lambda p, m, q: "%s/%s/%dq" % (p, m[:5], q)
+
+    def check(name, items, profiles=None):
+        # items: (cell, ok, detail) for the cells measured; the cells the target covers are
+        # the planned ones (of PROFILES), and any of them lacking runs or figures makes it
+        # INCOMPLETE; an empty plan, NOT MEASURED
+        cover = sorted(c for c in want if profiles is None or c[0] in profiles)
+        got = {c for c, _, _ in items}
+        lack = ["%s: %s" % (lab(*c), ", ".join(lacking[c])) for c in cover if c in lacking]
+        lack += ["%s: no figure" % lab(*c) for c in cover if c not in lacking and c not in got]
+        lack += ["no record in %s" % f for f in missing_files]
+        if not cover and not missing_files:
             out.append("NOT MEASURED  %s" % name)
             return
         bad = [i for i in items if not i[1]]
-        out.append("%s  %s: %s" % ("MET   " if not bad else "MISSED", name,
-                                   "; ".join("%s %s" % (c, d) for c, _, d in items)))
+        status = "MISSED" if bad else "INCOMPLETE" if lack else "MET"
+        line = "%-10s  %s: %s" % (status, name, "; ".join(
+            "%s %s" % (lab(*c), d) for c, _, d in sorted(items)) or "nothing measured")
+        if lack:
+            line += " — incomplete: " + "; ".join(lack)
+        out.append(line)
 
-    lab = lambda p, m, q: "%s/%s/%dq" % (p, m[:5], q)
-    check("pp not behind base beyond the spread",
-          [(lab(p, m, q), verdict(b, pp) != "behind", verdict(b, pp)) for p, m, q, b, pp in rows])
+    items = [((p, m, q), verdict(b, pp) != "behind", verdict(b, pp)) for p, m, q, b, pp in rows]
+    check("pp not behind base beyond the spread", items)
     items = []
     for p, m, q, b, pp in rows:
         ba, pa = med(b, "rx_pages_per_gib"), med(pp, "rx_pages_per_gib")
-        if ba:
-            items.append((lab(p, m, q), pa <= 0.05 * ba, "%.1f%%" % (pa / ba * 100)))
+        if ba and pa is not None:
+            items.append(((p, m, q), pa <= 0.05 * ba, "%.1f%%" % (pa / ba * 100)))
     check("RX page allocations per GiB, pp <= 5% of base", items)
     items = []
     for p, m, q, b, pp in rows:
         rr = med(pp, "recycle_ratio")
         if rr is not None:
-            items.append((lab(p, m, q), rr >= 0.99, "%.2f%%" % (rr * 100)))
+            items.append(((p, m, q), rr >= 0.99, "%.2f%%" % (rr * 100)))
     check("pp recycle ratio (recycled / (recycled + fresh pages)) >= 99%", items)
     check("DMA API on: pp ahead of base",
-          [(lab(p, m, q), verdict(b, pp) == "ahead", "%s (%+.1f%%)" % (
+          [((p, m, q), verdict(b, pp) == "ahead", "%s (%+.1f%%)" % (
               verdict(b, pp), (med(pp, "gbps") / med(b, "gbps") - 1) * 100))
-           for p, m, q, b, pp in rows if p == "dma"])
+           for p, m, q, b, pp in rows if p == "dma"], ("dma",))
     check("vIOMMU strict: pp >= 1.5x base",
-          [(lab(p, m, q), med(pp, "gbps") >= 1.5 * med(b, "gbps"), "%.2fx" % (
-              med(pp, "gbps") / med(b, "gbps"))) for p, m, q, b, pp in rows if p == "viommu"])
+          [((p, m, q), med(pp, "gbps") >= 1.5 * med(b, "gbps"), "%.2fx" % (
+              med(pp, "gbps") / med(b, "gbps"))) for p, m, q, b, pp in rows if p == "viommu"],
+          ("viommu",))
     items = []
     for p, m, q, b, pp in rows:
-        mem = [r["pool_inflight_mem"] / r["pools"] for r in pp if r.get("pools")]
+        mem = [busiest_pool_mem(r) for r in pp]
         ring = max((r.get("rx_ring") or 0) for r in pp)
-        if mem and ring:
+        if ring and mem and all(x is not None for x, _ in mem):
+            top, note = max(mem)
             bound = (ring + PP_CACHE) * 4096
-            items.append((lab(p, m, q), max(mem) <= bound, "%d KiB (bound %d KiB)" % (
-                max(mem) / 1024, bound / 1024)))
-    check("memory held per pool <= (ring + %d cache) pages" % PP_CACHE, items)
+            items.append(((p, m, q), top <= bound, "%d KiB (bound %d KiB)%s" % (
+                top / 1024, bound / 1024, note)))
+    check("memory held by the busiest pool <= (ring + %d cache) pages" % PP_CACHE, items)
     return out
 
 
@@ -119,7 +205,7 @@ def fmt(v, f="%.0f", none="-"):
 THROUGHPUT_HEAD = ["Queues", "Streams", "Patch", "Throughput", "Spread", "Retries", "Delta",
                    "Retry%"]
 ALLOC_HEAD = ["DMA", "Mode", "Q", "Pages/GiB base", "pp", "pp/base", "Recycled"]
-CPU_HEAD = ["DMA", "Mode", "Q", "CPU s/GiB base", "pp", "Pool KiB/queue"]
+CPU_HEAD = ["DMA", "Mode", "Q", "CPU s/GiB base", "pp", "Busiest pool KiB"]
 SHORT = {"nodma": "off", "dma": "on", "viommu": "vIOMMU"}
 
 
@@ -138,15 +224,17 @@ def text_table(title, head, rows, group=2):
 
 def main():
     outdir, paths = sys.argv[1], sys.argv[2:]
-    runs = load(paths)
+    recs, missing_files = load(paths)
     with open(os.path.join(outdir, "rounds.json"), "w") as f:
-        json.dump(runs, f, indent=1)
-    env = runs[0].get("env", "") if runs else ""
+        json.dump(recs, f, indent=1)
+    runs = [r for r in recs if is_run(r)]
+    want = plan(recs)
+    lacking = gaps(recs, want)
     md, txt, chart = [], [], []
     md += ["| Profile | Mode | Q/S | base Gbit/s (min-max) | pp Gbit/s (min-max) | Delta | "
            "Verdict | Retries base/pp |", "|---|---|---|---|---|---|---|---|"]
     md2 = ["| Profile | Mode | Q/S | RX pages/GiB base | RX pages/GiB pp | pp/base | "
-           "pp pages recycled | CPU s/GiB base | CPU s/GiB pp | pool memory/queue |",
+           "pp pages recycled | CPU s/GiB base | CPU s/GiB pp | busiest pool memory |",
            "|---|---|---|---|---|---|---|---|---|---|"]
     by_table, measured, alloc_rows, cpu_rows = {}, [], [], []
     for (prof, mode, q), v in cells(runs):
@@ -165,7 +253,7 @@ def main():
             fmt(br), fmt(pr)))
         ba, pa = med(base, "rx_pages_per_gib"), med(pp, "rx_pages_per_gib")
         rr = med(pp, "recycle_ratio")
-        mem = [r["pool_inflight_mem"] / r["pools"] for r in pp if r.get("pools")]
+        mem = [x for x, _ in map(busiest_pool_mem, pp) if x is not None]
         key = [SHORT.get(prof, prof), mode, str(q)]
         arow = [fmt(ba), fmt(pa), "-" if not ba else "%.1f%%" % (pa / ba * 100),
                 fmt(rr and rr * 100, "%.2f%%")]
@@ -191,12 +279,18 @@ def main():
                 "by order, plus the pages page_pool takes in bulk) and the share of pages",
                 "the pools recycled (recycled / (recycled + fresh)), medians:", ""]
         txt += text_table("", ALLOC_HEAD, alloc_rows, group=len(alloc_rows))[1:] + [""]
-        txt += ["Guest CPU time (system+irq+softirq) per GiB received and the memory a",
-                "pool held after the run (inflight-mem), medians:", ""]
+        txt += ["Guest CPU time (system+irq+softirq) per GiB received, medians, and the",
+                "memory the busiest pool held after a run (inflight-mem), highest:", ""]
         txt += text_table("", CPU_HEAD, cpu_rows, group=len(cpu_rows))[1:]
     txt += ["", noise(measured) + "."]
-    summary = md + [""] + md2 + ["", noise(measured), "", "Targets (medians per cell):", ""] + [
-        "- " + t for t in targets(measured)]
+    incomplete = ["- %s/%s/%dq: %s" % (c + (", ".join(lacking[c]),)) for c in sorted(lacking)]
+    incomplete += ["- no record in %s" % f for f in missing_files]
+    summary = md + [""] + md2 + ["", noise(measured), ""]
+    if incomplete:
+        summary += ["Runs missing or failed (the targets covering them are INCOMPLETE):", ""]
+        summary += incomplete + [""]
+    summary += ["Targets (medians per cell):", ""] + [
+        "- " + t for t in targets(measured, want, lacking, missing_files)]
     with open(os.path.join(outdir, "summary.md"), "w") as f:
         f.write("\n".join(summary) + "\n")
     with open(os.path.join(outdir, "chart.dat"), "w") as f:
