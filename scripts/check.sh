@@ -63,6 +63,12 @@ if [ -z "${VNPP_FLAVOUR:-}" ] && [ -z "${VNPP_SETUP_ONLY:-}" ]; then
 	step "lint (log: $logs/lint.tap)"
 	bash "$TOP/scripts/lint.sh" > "$logs/lint.tap" 2>&1
 	bash "$TOP/scripts/results.sh" --ktap host lint "$logs/lint.tap" $? >> "$results"
+	for t in "$TOP"/tests/host/*-test.sh; do # unit tests of the workbench's own tools
+		name=$(basename "$t" -test.sh)
+		bash "$t" > "$logs/host-$name.tap" 2>&1
+		bash "$TOP/scripts/results.sh" --ktap host "$name" "$logs/host-$name.tap" $? >> "$results"
+	done
+	step "host tests: $(grep -c '^PASS host' "$results") passed, $(grep -c '^FAIL host' "$results") failed"
 fi
 
 stage deps

@@ -96,7 +96,7 @@ trap 'rm -rf "$tmp"' EXIT
 sample=("${reports[@]}")
 
 echo "KTAP version 1"
-echo "1..$(( ${#sample[@]} + ${#clean[@]} + ${#patterns[@]} + ${#ignore[@]} + 3 ))"
+echo "1..$(( ${#sample[@]} + ${#clean[@]} + ${#patterns[@]} + ${#ignore[@]} + 5 ))"
 if [ ${#patterns[@]} -eq 0 ]; then
 	echo "# console-scan.sh --patterns printed nothing"
 fi
@@ -137,6 +137,22 @@ result $? "a whole clean log is clean"
 c=${#clean[@]}
 printf '%s\n' "$((c + 1)):${sample[3]}" "$((2 * c + 2)):${sample[9]}" | cmp -s - "$tmp/out" && [ "$rc" = 1 ]
 result $? "two reports among clean lines: exactly those two, with their line numbers (exit status $rc)"
+# a scenario's announced reports: exempt between "vnpp: expect ERE" and "vnpp: expect end" if
+# they match ERE; another report inside the block, or the same one after it, is still caught
+bad_ring='[   12.345678] virtio_net virtio1: input.0:id 263 out of range'
+{
+	echo '[   11.000000] vnpp: expect input\.0:id [0-9]+ (out of range|is not a head!)'
+	echo "$bad_ring"
+	echo "${sample[3]}"
+	echo '[   13.000000] vnpp: expect end'
+	echo "$bad_ring"
+} > "$tmp/log"
+"$scan" "$tmp/log" > "$tmp/out"; rc=$?
+printf '%s\n' "3:${sample[3]}" "5:$bad_ring" | cmp -s - "$tmp/out" && [ "$rc" = 1 ]
+result $? "an expect block exempts only its own reports, and only inside it (exit status $rc)"
+sed -i '3d;5d' "$tmp/log"
+"$scan" "$tmp/log" > "$tmp/out"
+result $? "a log whose only report is announced is clean"
 "$scan" "$tmp/missing" 2> /dev/null; rc=$?
 [ "$rc" = 2 ]
 result $? "a missing log is an error: exit status 2 (got $rc)"
