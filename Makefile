@@ -3,7 +3,7 @@
 PROFILE ?= mergeable,nodma
 SECS ?= 10
 
-.PHONY: check check-full check-debug deps tree kernel modules series series-check bench smoke shell
+.PHONY: check check-full check-debug deps tree kernel modules progs series series-check bench smoke shell
 
 check:
 	bash scripts/check.sh
@@ -20,7 +20,7 @@ check-debug:
 	VNPP_FLAVOUR=debug VNPP_BOOTS=tests/boots-debug.txt VNPP_SCENARIO_TIMEOUT=5400 KSELFTEST_TIMEOUT=2700 \
 		VNPP_BOOT_TIMEOUT=14400 bash scripts/check.sh
 
-deps tree kernel modules series series-check:
+deps tree kernel modules progs series series-check:
 	bash scripts/$@.sh
 
 # The benchmark (scripts/bench.sh; QUICK=1 for a short run).

@@ -551,6 +551,8 @@ static int set_hostile(const char *name, unsigned int every, unsigned int count)
 		if (strcmp(name, hostile_names[i]))
 			continue;
 		H.hcase = i;
+		if (i == H_NONE)
+			return 0;	/* the counters of the last case stay readable */
 		H.every = every ? every : 5;
 		H.count = count ? count : 10;
 		H.seen = 0;
