@@ -23,8 +23,11 @@
 mib=$(edge_knob EDGE_VDUSE_MIB 2 16)
 every=$(edge_knob EDGE_VDUSE_EVERY 5 5)
 count=$(edge_knob EDGE_VDUSE_COUNT 10 50)
-read -ra modes <<< "${EDGE_VDUSE_MODES:-mergeable small}"
-read -ra cases <<< "${EDGE_VDUSE_CASES:-len+8 len+4096 len-max len0 len-short nbuf-over nbuf-ring nbuf0 rewrite id-bogus id-twice}"
+# lists: spaces or commas (a boots.txt knob cannot hold spaces)
+modes=${EDGE_VDUSE_MODES:-mergeable small}
+read -ra modes <<< "${modes//,/ }"
+cases=${EDGE_VDUSE_CASES:-len+8 len+4096 len-max len0 len-short nbuf-over nbuf-ring nbuf0 rewrite id-bogus id-twice}
+read -ra cases <<< "${cases//,/ }"
 src=$EDGE_DIR/random
 per=$((1 + ${#modes[@]} * (2 + ${#cases[@]}) + 1 + EDGE_END_TESTS))
 declare -A res
@@ -52,7 +55,7 @@ stream() { # A->B over TCP, B hashing what it got: status 0 if the digest matche
 	spid=${EDGE_BG[snd]}
 	while kill -0 "$spid" 2>/dev/null; do
 		if dmesg_since "$d0" | grep -Eq "$BREAK_RE"; then STREAM_BROKE=1; break; fi
-		edge_sleep 1
+		edge_sleep 3  # each look costs three execs (slow under TCG)
 	done
 	if [ -n "$STREAM_BROKE" ]; then
 		edge_bg_stop snd rcv
@@ -187,6 +190,10 @@ for v in "${EDGE_VARIANTS[@]}"; do
 		stream
 		ktap_result $? "$v: $m: well-behaved wire: $mib MiB A->B intact ($STREAM)"
 		for c in "${cases[@]}"; do
+			if [ "$m" = small ] && [[ $c == nbuf* ]]; then
+				ktap_skip "$v: $m: hostile $c: dropped or queue broken, stream intact, no kernel trouble" "num_buffers means nothing without MRG_RXBUF"
+				continue
+			fi
 			hostile "$v" "$m" "$c"
 			rc=$?
 			if [ -n "$HOSTILE_SKIP" ]; then
