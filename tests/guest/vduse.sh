@@ -9,6 +9,8 @@
 #    dropped and counted the bad completions (B's rx_length_errors/rx_dropped/rx_errors/
 #    rx_frame_errors) or broke the queue with a message in dmesg, the stream arrived intact
 #    (after a driver reload where the queue broke) and dmesg shows no WARNING/BUG/Oops;
+#    "rewrite" is timing-dependent: without EVENT_IDX the daemon waits 200 ms for the driver to
+#    take the upper buffer; if it has not, the rewrite is plain corruption (a FAIL of any driver);
 #  - "corrupt" (the daemon flips a payload byte of a good packet): the stream check must fail,
 #    i.e. the check can catch a corrupted delivery.
 # Per variant, from its first load and stream: the VDUSE DMA facts (diag): the map_page calls
