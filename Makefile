@@ -3,7 +3,7 @@
 PROFILE ?= mergeable,nodma
 SECS ?= 10
 
-.PHONY: check check-full check-debug lint deps tree kernel modules series series-check bench smoke shell
+.PHONY: check check-full check-debug lint deps tree kernel modules progs series series-check bench smoke shell
 
 check:
 	bash scripts/check.sh
@@ -22,7 +22,7 @@ check-debug:
 
 # lint: shellcheck, executable bits, pyflakes (also the first step of make check).
 # series: BENCH=build/bench/<run> takes that benchmark run into the cover letter.
-lint deps tree kernel modules series series-check:
+lint deps tree kernel modules progs series series-check:
 	bash scripts/$@.sh
 
 # The benchmark (scripts/bench.sh): mergeable and small, one queue, DMA API off/on/strict vIOMMU;

@@ -48,6 +48,14 @@ for m in lib/dim/dimlib.ko net/core/failover.ko drivers/net/net_failover.ko; do
 	insmod "$KBUILD/$m" || say "insmod $m failed"
 done
 cd "$TOP" || say "no $TOP"
+case ,$VNPP_PROFILE, in # the NICs are VDUSE devices: the daemon and its vdpa devices first
+*,vduse,*)
+	extra=
+	case ,$VNPP_PROFILE, in *,small,*|*,big,*) extra=--no-mrg ;; esac
+	bash -c '. guest/lib.sh && vn_vduse_start "$@"' _ $extra > "$out/vduse-start.log" 2>&1 ||
+		say "the VDUSE NICs did not start: $(cat "$out/vduse-start.log")"
+	;;
+esac
 
 if [ "$shell" = 1 ]; then
 	say "shell (OUTDIR=$out); exit or Ctrl-D powers off"

@@ -4,7 +4,8 @@
 #
 # Usage: scripts/vm.sh [-p PROFILE]... [-e NAME=VALUE]... [-t TIMEOUT_S] [-o OUTDIR] [-s] -- COMMAND [ARGS...]
 #   PROFILE (comma separated or repeated): mergeable (default) small big  nodma (default) dma
-#           viommu  mq=N
+#           viommu  mq=N  vduse (no QEMU NICs: A and B are VDUSE devices of build/vduse/vduse_net,
+#           started in the guest by guest/init.sh; implies dma; small: the daemon without MRG_RXBUF)
 #   OUTDIR  (default build/runs/<timestamp>-<profile>) is shared writable at the same path in
 #           the guest. Host writes: env, cmd, qemu.cmd, qemu.log, console.log;
 #           guest writes: progress, guest.log, rc, dmesg.txt (and whatever the command writes)
@@ -34,19 +35,21 @@ shift $((OPTIND - 1))
 [ $shell = 1 ] || [ $# -gt 0 ] || usage
 
 # Profile -> device options, netdev options, machine options, guest cmdline.
-rxmode=mergeable dma=nodma viommu=0 mq=1
+rxmode=mergeable dma=nodma viommu=0 mq=1 vduse=0
 for p in "${profiles[@]}"; do
 	case $p in
 	mergeable|small|big) rxmode=$p ;;
 	dma|nodma) dma=$p ;;
 	viommu) viommu=1 dma=dma ;;
 	mq=[0-9]*) mq=${p#mq=} ;;
+	vduse) vduse=1 dma=dma ;;
 	*) die "unknown profile '$p'" ;;
 	esac
 done
 profile="$rxmode,$dma"
 [ $viommu = 0 ] || profile+=",viommu"
 [ "$mq" = 1 ] || profile+=",mq=$mq"
+[ $vduse = 0 ] || profile+=",vduse"
 
 dev_opts=''
 case $rxmode in
@@ -68,6 +71,16 @@ if [ $viommu = 1 ]; then
 fi
 
 kernel=$KBUILD/arch/x86/boot/bzImage
+nics=(-netdev "tap,id=nA,ifname=tapA,script=no,downscript=no,vhost=off$net_opts"
+	-device "virtio-net-pci,netdev=nA,mac=52:54:00:00:00:0a$dev_opts"
+	-netdev "tap,id=nB,ifname=tapB,script=no,downscript=no,vhost=off$net_opts"
+	-device "virtio-net-pci,netdev=nB,mac=52:54:00:00:00:0b$dev_opts")
+if [ $vduse = 1 ]; then # the NICs are VDUSE devices in the guest (guest/init.sh starts the daemon)
+	[ "$mq" = 1 ] || die "vduse: one queue pair only (6.12's VDUSE refuses CTRL_VQ for net)"
+	[ $viommu = 0 ] || die "vduse: no vIOMMU (VDUSE maps through its own bounce buffers)"
+	[ -x "$BUILD/vduse/vduse_net" ] || die "no $BUILD/vduse/vduse_net (run scripts/progs.sh)"
+	nics=()
+fi
 [ -f "$kernel" ] || die "no kernel: $kernel (run scripts/kernel.sh)"
 if [ -z "$out" ]; then
 	out=$BUILD/runs/$(date +%Y%m%d-%H%M%S)-${profile//[,=]/-}
@@ -107,11 +120,7 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
 	-fsdev "local,id=out,path=$out,security_model=none,multidevs=remap"
 	-device "virtio-9p-pci,fsdev=out,mount_tag=vnppout"
 	-device virtio-rng-pci
-	"${iommu_dev[@]}"
-	-netdev "tap,id=nA,ifname=tapA,script=no,downscript=no,vhost=off$net_opts"
-	-device "virtio-net-pci,netdev=nA,mac=52:54:00:00:00:0a$dev_opts"
-	-netdev "tap,id=nB,ifname=tapB,script=no,downscript=no,vhost=off$net_opts"
-	-device "virtio-net-pci,netdev=nB,mac=52:54:00:00:00:0b$dev_opts")
+	"${iommu_dev[@]}" "${nics[@]}")
 { echo "profile: $profile"; printf '%q ' "${qemu[@]}"; echo; } > "$out/qemu.cmd"
 
 # Private host netns: tapA and tapB joined by a bridge. Nothing outside it is touched.
