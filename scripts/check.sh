@@ -1,5 +1,5 @@
 #!/bin/bash
-# `make check`: the build stages (deps, tree, kernel, modules, kselftest), then one boot per line of
+# `make check`: the build stages (deps, tree, kernel, modules, bpf, kselftest), then one boot per line of
 # tests/boots.txt running its scenarios (guest/run.sh), then one result line per test and the
 # closing "N passed, N failed, N skipped". Logs: build/check/. Exit status 1 on any failure.
 # A boots line is "PROFILE [NAME=VALUE...] SCENARIO...": the assignments are that boot's
@@ -47,7 +47,7 @@ stage() { # NAME [FLAVOUR]: scripts/NAME.sh for that kernel flavour; a failure e
 boots=$(grep -v '^[[:space:]]*\(#\|$\)' "${VNPP_BOOTS:-$TOP/tests/boots.txt}") || die "no boots in the boots file"
 flavours=$(grep -o 'VNPP_FLAVOUR=[a-z]*' <<< "$boots" | cut -d= -f2 | sort -u | grep -vxF "${VNPP_FLAVOUR:-}")
 
-for s in deps tree kernel modules kselftest; do stage $s; done
+for s in deps tree kernel modules bpf kselftest; do stage $s; done
 for f in $flavours; do stage kernel "$f"; stage modules "$f"; done
 
 # The series as a maintainer's tools see it (host only): KTAP from scripts/series-check.sh.
