@@ -8,7 +8,7 @@ SECS ?= 10
 check:
 	bash scripts/check.sh
 
-# The same with the edge-case scenarios' full cycle counts and sizes (EDGE_FULL=1, guest/edge.sh):
+# The same with the edge-case scenarios' full cycle counts and sizes (EDGE_FULL=1, guest/lib/knobs.sh):
 # hours under TCG, far over CI's budget.
 check-full:
 	VNPP_BOOTS=tests/boots-full.txt EDGE_FULL=1 VNPP_SCENARIO_TIMEOUT=7200 VNPP_BOOT_TIMEOUT=21600 bash scripts/check.sh

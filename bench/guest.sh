@@ -48,7 +48,7 @@ pp_sum() { # the live pools' counters summed, as key=value, their number as pool
 kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<< "$2" | head -1; }
 
 setup() { # VARIANT MODE QUEUES
-	local dev ns
+	local dev
 	vn_load "$1" || return 1
 	# feature filters outlive the module: only rebind when the mode differs
 	[ "$(vn_rx_mode "$(vn_nics | head -1)")" = "$2" ] || vn_set_rx_mode "$2" || return 1
@@ -75,49 +75,24 @@ run_one() { # VARIANT MODE QUEUES ROUND
 	devB=$(vn_nics | tail -1)
 	ring=$(vn_in "$(vn_ns "$devB")" ethtool -g "$devB" | awk '/^RX:/ { n = $2 } END { print n + 0 }')
 	# the record is printed whole or not at all (a run whose iperf3 printed nothing fails here)
-	$VN_PY - "$v" "$mode" "$q" "$r" "$profile" "$res" "$tr_res" "$((t1 - t0))" "$pp0" "$pp1" "$ring" >> "$out" <<'PY' || return 1
-import json, sys
-v, mode, q, r, profile, res, trc, ticks, pp0, pp1, ring = sys.argv[1:]
-kv = lambda s: {k: float(x) for k, x in (w.split("=") for w in s.split())}
-res, trc, pp0, pp1 = kv(res), kv(trc), kv(pp0), kv(pp1)
-d = {k: pp1.get(k, 0) - pp0.get(k, 0) for k in pp1 if k != "pools" and not k.endswith("-max")}
-gib = res["bytes"] / 2**30
-new = trc["pp_new_pages"]
-# alloc-fast counts each fragment carved from a page: pages are compared, recycled (kept in the
-# pool's cache or ring on their way back) against fresh (from the page allocator)
-recycled = d.get("recycle-cached", 0) + d.get("recycle-ring", 0)
-print(json.dumps({
-    "profile": profile, "mode": mode, "queues": int(q), "streams": int(q), "variant": v,
-    "round": int(r), "gbps": res["bps"] / 1e9, "bytes": res["bytes"], "retrans": res["retrans"],
-    "rx_pages_per_gib": (trc["alloc_pages"] + new) / gib,
-    "pp_new_pages": new, "pp_pages_recycled": recycled,
-    "recycle_ratio": recycled / (recycled + new) if recycled + new else None,
-    "cpu_s_per_gib": int(ticks) / 100 / gib,
-    "pools": int(pp1.get("pools", 0)), "pool_inflight_mem": pp1.get("inflight-mem"),
-    "pool_inflight_pages": pp1.get("inflight"), "rx_ring": int(ring),
-    "pool_inflight_mem_max": pp1.get("inflight-mem-max"),
-    "pool_inflight_pages_max": pp1.get("inflight-max"),
-    "pp_counters": {k: x for k, x in d.items() if not k.startswith("inflight")},
-}))
-PY
+	"$VN_PY" "$TOP/bench/record.py" run "$v" "$mode" "$q" "$r" "$profile" "$res" "$tr_res" "$((t1 - t0))" \
+		"$pp0" "$pp1" "$ring" >> "$out" || return 1
 	vn_progress "bench: $profile $mode/$q round $r $v: $(kv bps "$res" | awk '{printf "%.2f", $1/1e9}') Gbit/s"
 	return 0
 }
 
 failed() { # VARIANT MODE QUEUES ROUND: the record of a run that failed
-	printf '{"profile": "%s", "mode": "%s", "queues": %d, "streams": %d, "variant": "%s", "round": %d, "failed": true}\n' \
-		"$profile" "$2" "$3" "$3" "$1" "$4" >> "$out"
+	"$VN_PY" "$TOP/bench/record.py" failed "$1" "$2" "$3" "$4" "$profile" >> "$out"
 }
 
-variants=(${BENCH_VARIANTS:-base pp})
-$VN_PY -c 'import json, sys; print(json.dumps({"plan": True, "profile": sys.argv[1], "rounds": int(sys.argv[2]),
-    "cells": sys.argv[3].split(), "variants": sys.argv[4].split()}))' "$profile" "$rounds" "${cells[*]}" "${variants[*]}" >> "$out"
+read -ra variants <<< "${BENCH_VARIANTS:-base pp}"
+"$VN_PY" "$TOP/bench/record.py" plan "$profile" "$rounds" "${cells[*]}" "${variants[*]}" >> "$out"
 n=0 total=$((rounds * ${#cells[@]} * ${#variants[@]})) t_start=$SECONDS
 for cell in "${cells[@]}"; do
 	mode=${cell%:*} q=${cell#*:}
 	for r in $(seq 1 "$rounds"); do
 		order=("${variants[@]}")  # reversed every other round: ABBA...
-		[ $((r % 2)) = 1 ] || order=($(printf '%s\n' "${variants[@]}" | tac))
+		[ $((r % 2)) = 1 ] || mapfile -t order < <(printf '%s\n' "${variants[@]}" | tac)
 		for v in "${order[@]}"; do
 			n=$((n + 1))
 			el=$((SECONDS - t_start))

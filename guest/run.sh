@@ -15,7 +15,7 @@ for s in "$@"; do
 	rc=$?
 	echo $rc > "$VNPP_OUT/ktap/$name.rc"
 	[ $rc = 0 ] || { worst=1; vn_progress "$name: exit status $rc"; }
-	vn_unload
+	vn_unload || { worst=1; vn_progress "$name: virtio_net could not be unloaded after it"; }
 	vn_filters_clear
 done
 exit $worst

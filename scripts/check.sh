@@ -1,6 +1,6 @@
 #!/bin/bash
 # `make check`: the host checks (lint, a fresh clone's set-up), the build stages (deps, tree,
-# kernel, modules, progs, kselftest), then one boot per line of tests/boots.txt running its scenarios
+# kernel, modules, progs, bpf, kselftest), then one boot per line of tests/boots.txt running its scenarios
 # (guest/run.sh), then one result line per test and the closing "N passed, N failed, N skipped".
 # Logs: build/check/. Exit status 1 on any failure, or on a skip tests/skips.txt does not list.
 # A boots line is "PROFILE [NAME=VALUE...] SCENARIO...": the assignments are that boot's
@@ -79,7 +79,7 @@ if [ -z "${VNPP_FLAVOUR:-}" ]; then
 	bash "$TOP/scripts/fresh-clone.sh" > "$logs/fresh-clone.tap" 2>&1
 	bash "$TOP/scripts/results.sh" --ktap host fresh-clone "$logs/fresh-clone.tap" $? >> "$results"
 fi
-for s in kernel modules progs kselftest; do stage $s; done
+for s in kernel modules progs bpf kselftest; do stage $s; done
 for f in $flavours; do stage kernel "$f"; stage modules "$f"; done
 
 # The series as a maintainer's tools see it (host only): KTAP from scripts/series-check.sh.

@@ -2,10 +2,11 @@
 # AF_XDP on NIC B, for base and pp: an XSK socket bound to queue 0 of B (in netns vnB) receives
 # ping -s 1000 -p PATTERN and iperf3 -u --repeating-payload traffic sent from vnA, in copy mode
 # (XDP_COPY) and in zero-copy mode (XDP_ZEROCOPY); every frame's checksums, payload pattern and
-# sequence are checked (tests/afxdp/xsk_rx.c, built here with Debian's libxdp/libbpf, and its XDP
-# program tests/afxdp/xsk_kern.c, which redirects only that traffic: ARP, TCP and small pings
-# still reach B's stack). Then, with the sockets closed: no XDP program is left on B, iperf3 A->B
-# works, and for pp the page pools of B are the same live pools as before, still allocating.
+# sequence are checked (tests/afxdp/xsk_rx.c, built on the host by scripts/bpf.sh with Debian's
+# libxdp/libbpf, and its XDP program tests/afxdp/xsk_kern.c, which redirects only that traffic:
+# ARP, TCP and small pings still reach B's stack). Then, with the sockets closed: no XDP program
+# is left on B, iperf3 A->B works, and for pp the page pools of B are the same live pools as
+# before, still allocating (base: B has none, before or after).
 #
 # Zero-copy: what is expected follows from what B advertises (netdev netlink xdp-features):
 #   - no xsk-zerocopy (virtio_net in 6.12 never sets NETDEV_XDP_ACT_XSK_ZEROCOPY, base and pp
@@ -26,34 +27,19 @@
 # Other knobs: AFXDP_PINGS (50), AFXDP_UDP_SECS (1), AFXDP_UDP_RATE (20M).
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
 D=/tmp/afxdp                          # tmpfs in the guest
+O=$BUILD/bpf/afxdp                    # xsk_rx, xsk_kern.o (scripts/bpf.sh)
 PAT=deadbeef                          # ping -p pattern
 PINGS=${AFXDP_PINGS:-50}              # echo requests per receive run (ping -s 1000, 10 ms apart)
 UDP_SECS=${AFXDP_UDP_SECS:-1}         # iperf3 -u seconds per receive run
 UDP_RATE=${AFXDP_UDP_RATE:-20M}       # and its rate
 read -ra variants <<< "${AFXDP_VARIANTS:-base pp}"
 
-afx_build() {
-	mkdir -p "$D" &&
-	clang -O2 -g -Wall -Werror -target bpf -I/usr/include/x86_64-linux-gnu \
-		-c "$TOP/tests/afxdp/xsk_kern.c" -o "$D/xsk_kern.o" &&
-	cc -O2 -Wall -o "$D/xsk_rx" "$TOP/tests/afxdp/xsk_rx.c" -lxdp -lbpf
-}
+mkdir -p "$D"
 
-# B's xdp-features (comma separated) from the netdev netlink family, through the tree's YNL.
-_afx_feat_py='
-import sys
-tree, ifindex = sys.argv[1], int(sys.argv[2])
-sys.path.insert(0, tree + "/tools/net/ynl")
-import yaml
-yaml.safe_load = lambda s: yaml.load(s, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-from lib import YnlFamily
-d = YnlFamily(tree + "/Documentation/netlink/specs/netdev.yaml", "").do("dev-get", {"ifindex": ifindex})
-print(",".join(sorted(d.get("xdp-features", []))))
-'
-afx_xdp_features() { # DEV (in vnB)
+afx_xdp_features() { # DEV (in vnB): its xdp-features, comma separated (netdev netlink)
 	local ifindex
 	ifindex=$(vn_in vnB cat "/sys/class/net/$1/ifindex") || return 1
-	vn_in vnB $VN_PY -c "$_afx_feat_py" "$BUILD/linux" "$ifindex"
+	vn_pp xdp-features vnB "$ifindex"
 }
 afx_dma() { # DEV (in vnB): does the device use the DMA API (VIRTIO_F_ACCESS_PLATFORM, bit 33)?
 	local f
@@ -81,10 +67,11 @@ _afx_ready() { [ -e "$D/ready" ] || ! kill -0 "$1" 2> /dev/null; }
 afx_rx() {
 	local dev=$1 mode=$2 pid out tx0 rx0 tx1 rx1
 	rm -f "$D/ready"
-	AFX_PINGS=0 AFX_UDP= AFX_WIRE=
+	AFX_PINGS=0 AFX_UDP='' AFX_WIRE=''
 	vn_kmsg "afxdp: $(vn_variant): $mode: binding"
-	tx0=$(vn_stat "$AFX_A" tx_packets) rx0=($(vn_stat "$dev" rx_packets rx_dropped))
-	ip netns exec vnB "$D/xsk_rx" -i "$dev" -o "$D/xsk_kern.o" -q 0 -m "$mode" -n 1000000 -t 60 \
+	tx0=$(vn_stat vnA "$AFX_A" tx_packets)
+	mapfile -t rx0 < <(vn_stat vnB "$dev" rx_packets rx_dropped)
+	ip netns exec vnB "$O/xsk_rx" -i "$dev" -o "$O/xsk_kern.o" -q 0 -m "$mode" -n 1000000 -t 60 \
 		-P "$PAT" -r "$D/ready" > "$D/rx.out" 2>&1 &
 	pid=$!
 	vn_wait 30 _afx_ready "$pid"
@@ -98,9 +85,10 @@ afx_rx() {
 	wait "$pid"
 	AFX_RC=$?
 	vn_kmsg "afxdp: $(vn_variant): $mode: xsk_rx exit status $AFX_RC"
-	tx1=$(vn_stat "$AFX_A" tx_packets) rx1=($(vn_stat "$dev" rx_packets rx_dropped))
+	tx1=$(vn_stat vnA "$AFX_A" tx_packets)
+	mapfile -t rx1 < <(vn_stat vnB "$dev" rx_packets rx_dropped)
 	AFX_WIRE="A tx_packets +$((tx1 - tx0)), B rx_packets +$((rx1[0] - rx0[0])) rx_dropped +$((rx1[1] - rx0[1]))"
-	AFX_BIND= AFX_SUM= AFX_BAD=
+	AFX_BIND='' AFX_SUM='' AFX_BAD=''
 	while read -r l; do
 		case $l in
 		"bind "*) AFX_BIND=$l ;;
@@ -136,43 +124,38 @@ afx_pool_allocs() {
 
 T_LOAD="load and wire" T_COPY="copy mode (XDP_COPY) RX" T_ZCBIND="zero-copy bind as advertised"
 T_ZCRX="zero-copy (XDP_ZEROCOPY) RX" T_AFTER="iperf3 A->B after AF_XDP"
-T_POOLS="B's page pools unchanged and in use after AF_XDP"
+T_POOLS="B's page pools unchanged and in use after AF_XDP" T_NOPOOLS="B has no page pool, before or after AF_XDP"
 afx_tests() { # VARIANT: its tests' names, one a line
 	printf '%s\n' "$T_LOAD" "$T_COPY" "$T_ZCBIND" "$T_ZCRX" "$T_AFTER"
-	[ "$1" != pp ] || echo "$T_POOLS"
+	if [ "$1" = pp ]; then echo "$T_POOLS"; else echo "$T_NOPOOLS"; fi
 }
 afx_skip() { # VARIANT FIRST REASON: skip the variant's tests from number FIRST (1-based) on
 	local t
 	while read -r t; do ktap_skip "$1: $t" "$3"; done < <(afx_tests "$1" | tail -n +"$2")
 }
 
-n=2 # the build and the final unload
-for v in "${variants[@]}"; do n=$((n + $(afx_tests $v | wc -l))); done
-ktap_plan $n
-afx_build 2> "$D.build.log" &  # ~45 s under TCG: while the first variant loads and wires
-build_pid=$!
-vn_load "${variants[0]}" && vn_wire
-if wait $build_pid; then
-	ktap_ok "build the AF_XDP receiver (libxdp, libbpf)"
+ktap_plan
+if err=$(vn_bpf_fresh afxdp afxdp 2>&1); then
+	ktap_ok "the AF_XDP receiver and its XDP program (scripts/bpf.sh)"
 	built=1
 else
-	ktap_diag "$(tail -5 "$D.build.log")"
-	ktap_fail "build the AF_XDP receiver (libxdp, libbpf)"
+	ktap_diag "$err"
+	ktap_fail "the AF_XDP receiver and its XDP program (scripts/bpf.sh)"
 	built=0
 fi
 for v in "${variants[@]}"; do
 	if [ $built = 0 ]; then
-		afx_skip $v 1 "the receiver did not build"
+		afx_skip $v 1 "no AF_XDP receiver (scripts/bpf.sh)"
 		continue
 	fi
 	t0=$SECONDS
-	if ! { [ "$(vn_variant)" = "$v" ] && [ -e /run/netns/vnB ]; } && ! { vn_load "$v" && vn_wire; }; then
+	if ! { vn_load "$v" && vn_wire; }; then
 		ktap_fail "$v: $T_LOAD"
 		afx_skip $v 2 "no connectivity"
 		continue
 	fi
 	ktap_ok "$v: $T_LOAD"
-	nics=($(vn_nics))
+	mapfile -t nics < <(vn_nics)
 	AFX_A=${nics[0]} b=${nics[1]}
 	if [ "${AFXDP_FORCE_ZC:-0}" = 1 ]; then # B must be in the root netns for the module
 		vn_unwire
@@ -182,7 +165,7 @@ for v in "${variants[@]}"; do
 	feats=$(afx_xdp_features "$b" 2>&1) || feats="? ($feats)"
 	if afx_dma "$b"; then dma=1; else dma=0; fi
 	ktap_diag "$v: B=$b rx mode $(vn_rx_mode "$b"), DMA API $([ $dma = 1 ] && echo on || echo off), xdp-features: $feats"
-	[ $v != pp ] || pp0=$(vn_pp_stats "$b")
+	pp0=$(vn_pp_stats "$b")
 
 	# Copy mode: every variant, every profile.
 	afx_rx "$b" copy
@@ -237,6 +220,11 @@ for v in "${variants[@]}"; do
 		! grep -q detach-time <<< "$pp1" || rc=1
 		[ "$allocs1" -gt "$allocs0" ] || rc=1
 		ktap_result $rc "$v: $T_POOLS"
+	else
+		pp1=$(vn_pp_stats "$b")
+		ktap_diag "$v: B's pools before: [${pp0//$'\n'/; }] after: [${pp1//$'\n'/; }]"
+		[ -z "$pp0$pp1" ]
+		ktap_result $? "$v: $T_NOPOOLS"
 	fi
 	ktap_diag "$v: $((SECONDS - t0))s"
 done

@@ -15,18 +15,16 @@
 #  - a cycle of B while a never-reading UDP socket holds its RX pages: pp's old pool must stay
 #    listed as destroyed with pages in flight, then go once the socket closes;
 #  - pools (pp: one live per RX queue, none destroyed left; base: none), no pool after the
-#    final unload, MemAvailable drift (guest/edge.sh).
+#    final unload, MemAvailable drift (guest/lib/accounting.sh).
 # Figures (diag): cycles, seconds, packets received, bytes held, pools and pages in flight.
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
-. "$TOP/guest/edge.sh"
 
-quiet=$(edge_knob EDGE_FREEZE_CYCLES 20 50)
-busy=$(edge_knob EDGE_FREEZE_TRAFFIC_CYCLES 20 50)
+quiet=$(vn_knob EDGE_FREEZE_CYCLES 20 50)
+busy=$(vn_knob EDGE_FREEZE_TRAFFIC_CYCLES 20 50)
 tcp=${EDGE_FREEZE_TCP:-0}
 ctl=/sys/kernel/debug/vnpp_pm/cycle
-per=$((6 + EDGE_END_TESTS))
 
-ktap_plan $((per * ${#EDGE_VARIANTS[@]}))
+ktap_plan
 ktap_diag "cycles: $quiet freeze/restore of both NICs, $busy of B under traffic (EDGE_FULL=1: 50 each)$([ "$tcp" = 0 ] || echo ", with a TCP stream A->B (EDGE_FREEZE_TCP=1)")"
 if [ ! -e $ctl ]; then
 	ko=$VNPP_MODS/vnpp_pm/vnpp_pm.ko
@@ -36,19 +34,18 @@ if [ ! -e $ctl ]; then
 		why="insmod $ko failed (scripts/modules.sh builds it)"
 	fi
 	if [ -n "$why" ]; then
-		for v in "${EDGE_VARIANTS[@]}"; do edge_give_up "$v" "$per" "freeze/restore trigger" "$why"; done
+		for v in "${VN_VARIANTS[@]}"; do vn_give_up "$v" "freeze/restore trigger" "$why"; done
 		ktap_exit
 	fi
 fi
 
 cycle() { echo "$1" > $ctl; } # VIRTIODEV: freeze, then restore it
-live_pools() { edge_pp_field "$(edge_pp summary)" live; }
 
-for v in "${EDGE_VARIANTS[@]}"; do
-	edge_load_wired "$v" "$per" || continue
-	vA=${EDGE_VIRTIO[0]} vB=${EDGE_VIRTIO[1]}
+for v in "${VN_VARIANTS[@]}"; do
+	vn_load_wired "$v" || continue
+	vA=${VN_VIRTIO[0]} vB=${VN_VIRTIO[1]}
 	read -r a b <<< "$(vn_nics | xargs)"
-	expect=$(edge_pools_expected "$v")
+	expect=$(vn_pools_expected "$v")
 	ktap_diag "$v: A=$a on $vA, B=$b on $vB, rx mode $(vn_rx_mode "$b"), $expect pools expected"
 
 	# 1. quiet cycles of both NICs
@@ -56,31 +53,31 @@ for v in "${EDGE_VARIANTS[@]}"; do
 	for ((i = 0; i < quiet; i++)); do
 		cycle "$vA" && cycle "$vB" || { rc=1; break; }
 	done
-	ktap_diag "$v: $i of $quiet freeze/restore cycles of both NICs in $(edge_secs "$t0")s"
-	s=$(edge_pp wait-attached 10) || rc=1
+	ktap_diag "$v: $i of $quiet freeze/restore cycles of both NICs in $(vn_secs "$t0")s"
+	s=$(vn_pp wait-attached 10) || rc=1
 	ktap_diag "$v: pools after the quiet cycles: ${s//$'\n'/; }"
-	[ "$(edge_pp_field "$s" live)" = "$expect" ] || rc=1
+	[ "$(vn_pp_field "$s" live)" = "$expect" ] || rc=1
 	ktap_result $rc "$v: $quiet freeze/restore cycles of both NICs: $expect live pools, no destroyed one left"
 
 	# 2. cycles of B under traffic
 	rc=0 got=0 t0=$EPOCHREALTIME
-	edge_neigh_B "$a"
+	vn_neigh_B "$a"
 	secs=$((busy * 15 + 60))
-	edge_udp_start flood "${VN_NS[0]}" "${VN_IP4[1]}" 9 $secs 1400
-	[ "$tcp" = 0 ] || edge_tcp_start tcp "${VN_NS[0]}" "${VN_NS[1]}" "${VN_IP4[1]}" 5306 $secs
+	vn_udp_start flood "${VN_NS[0]}" "${VN_IP4[1]}" 9 $secs 1400
+	[ "$tcp" = 0 ] || vn_tcp_start tcp "${VN_NS[0]}" "${VN_NS[1]}" "${VN_IP4[1]}" 5306 $secs
 	# (restore starts the counters of the new queues from 0: summed per cycle)
 	pkts=0
 	for ((i = 0; i < busy && rc == 0; i++)); do
-		n0=$(edge_stat "${VN_NS[1]}" "$b" rx_packets) end=$((SECONDS + 20))
-		while n=$(edge_stat "${VN_NS[1]}" "$b" rx_packets) && [ $((n - n0)) -lt 20 ] && [ $SECONDS -lt $end ]; do
-			edge_sleep 0.2
+		n0=$(vn_stat "${VN_NS[1]}" "$b" rx_packets) end=$((SECONDS + 20))
+		while n=$(vn_stat "${VN_NS[1]}" "$b" rx_packets) && [ $((n - n0)) -lt 20 ] && [ $SECONDS -lt $end ]; do
+			vn_sleep 0.2
 		done
 		[ $((n - n0)) -lt 20 ] || got=$((got + 1))
 		pkts=$((pkts + n - n0))
 		cycle "$vB" || rc=1
 	done
-	ktap_diag "$v: $i of $busy freeze/restore cycles of B under traffic in $(edge_secs "$t0")s: $got cycles received >= 20 packets, $pkts packets in all"
-	edge_bg_stop flood tcp tcp-srv
+	ktap_diag "$v: $i of $busy freeze/restore cycles of B under traffic in $(vn_secs "$t0")s: $got cycles received >= 20 packets, $pkts packets in all"
+	vn_bg_stop flood tcp tcp-srv
 	[ "$got" = "$busy" ] || rc=1
 	ktap_result $rc "$v: $busy freeze/restore cycles of B with traffic arriving"
 
@@ -91,19 +88,19 @@ for v in "${EDGE_VARIANTS[@]}"; do
 
 	# 3. a cycle of B while a socket holds its RX pages
 	t0=$EPOCHREALTIME
-	edge_with_pages_held "$v" "B frozen and restored" cycle "$vB"
+	vn_with_pages_held "$v" "B frozen and restored" cycle "$vB"
 	rc=$?
-	ktap_diag "$v: freeze/restore with pages held: $(edge_secs "$t0")s"
+	ktap_diag "$v: freeze/restore with pages held: $(vn_secs "$t0")s"
 	ktap_result $rc "$v: freeze/restore with RX pages held by a socket, old pool released when it closes"
 
 	r1=$(vn_iperf 16M)
 	rc=$?
 	ktap_diag "$v: after it: A->B $r1"
-	s=$(edge_pp wait-attached 5) || rc=1
+	s=$(vn_pp wait-attached 5) || rc=1
 	ktap_diag "$v: pools at the end: ${s//$'\n'/; }"
-	[ "$(edge_pp_field "$s" live)" = "$expect" ] || rc=1
+	[ "$(vn_pp_field "$s" live)" = "$expect" ] || rc=1
 	ktap_result $rc "$v: traffic and pools at the end: $expect live, no destroyed one left"
 
-	edge_end "$v"
+	vn_end "$v"
 done
 ktap_exit

@@ -7,31 +7,29 @@
 # NICs a second into the transfer (the buffers already in the rings have no XDP headroom: the
 # first ring's worth goes through the driver's copy paths); not in big packets mode, which runs
 # no XDP (patch 1 refuses the program there, tests/guest/xdp.sh checks that). Then no pool after
-# the final unload and the MemAvailable drift (guest/edge.sh).
+# the final unload and the MemAvailable drift (guest/lib/accounting.sh).
 # Size: 256 MiB each way, the issue's figure, in CI too: under TCG a transfer moves about
 # 20 MB/s both ways, so the mergeable,nodma boot (2 variants x 3 modes, with and without XDP,
 # 5 GiB moved) spends 323-431 s here, the vIOMMU one (mergeable only) 169 s.
 # Figures (diag): bytes, seconds and MB/s per transfer, digests, rx_xdp_packets.
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
-. "$TOP/guest/edge.sh"
 
-mib=$(edge_knob EDGE_INTEGRITY_MIB 256 256)
+mib=$(vn_knob EDGE_INTEGRITY_MIB 256 256)
 case $VNPP_PROFILE in  # all three modes in the plain boot, the boot's own mode elsewhere
 mergeable,nodma) dflt="mergeable small big" ;;
 *) dflt=${VNPP_PROFILE%%,*} ;;
 esac
 read -ra modes <<< "${EDGE_INTEGRITY_MODES:-$dflt}"
 all_modes=(mergeable small big)
-per=$((1 + 2 * ${#all_modes[@]} + EDGE_END_TESTS))
-src=$EDGE_DIR/random
+src=$VN_DIR/random
 
-ktap_plan $((1 + per * ${#EDGE_VARIANTS[@]}))
+ktap_plan
 t0=$EPOCHREALTIME
 head -c $((mib << 20)) /dev/urandom > "$src" && sum=$(sha256sum < "$src" | cut -d' ' -f1)
 [ ${#sum} = 64 ]
 ktap_result $? "$mib MiB of random data and its sha256"
-ktap_diag "$mib MiB each way (EDGE_INTEGRITY_MIB; EDGE_FULL=1: 256), modes: ${modes[*]}, sha256 $sum ($(edge_secs "$t0")s)"
-edge_xdp_build && edge_xdp_hold || ktap_diag "the XDP programs could not be built or loaded: the XDP runs will fail"
+ktap_diag "$mib MiB each way (EDGE_INTEGRITY_MIB; EDGE_FULL=1: 256), modes: ${modes[*]}, sha256 $sum ($(vn_secs "$t0")s)"
+vn_xdp_hold || ktap_diag "the XDP programs (scripts/bpf.sh) could not be loaded: the XDP runs will fail"
 
 # Both ways at once: A->B on port 7001, B->A on 7002; each receiver hashes the stream.
 transfer() { # LABEL: status 0 if both digests match
@@ -40,25 +38,25 @@ transfer() { # LABEL: status 0 if both digests match
 	for dir in AB BA; do
 		if [ $dir = AB ]; then port=7001 rns=${VN_NS[1]} sns=${VN_NS[0]} rip=${VN_IP4[1]}
 		else port=7002 rns=${VN_NS[0]} sns=${VN_NS[1]} rip=${VN_IP4[0]}; fi
-		rm -f "$EDGE_DIR/sum.$dir"
+		rm -f "$VN_DIR/sum.$dir"
 		ip netns exec "$rns" timeout 900 bash -c \
 			'socat -u TCP-LISTEN:$0,reuseaddr STDOUT | tee >(wc -c > $1.bytes) | sha256sum > $1' \
-			"$port" "$EDGE_DIR/sum.$dir" &
+			"$port" "$VN_DIR/sum.$dir" &
 		pids+=($!)
 		ip netns exec "$sns" timeout 900 socat -u "FILE:$src" "TCP:$rip:$port,retry=50,interval=0.2" &
 		pids+=($!)
 	done
 	if [ -n "$XDP_MIDWAY" ]; then
-		edge_sleep 1
+		vn_sleep 1
 		attach_pass "${VN_NS[0]}" "$a" || rc=1
 		attach_pass "${VN_NS[1]}" "$b" || rc=1
 	fi
 	for p in "${pids[@]}"; do wait "$p" || rc=1; done
-	edge_sleep 0.2
-	secs=$(edge_secs "$t0")
+	vn_sleep 0.2
+	secs=$(vn_secs "$t0")
 	for dir in AB BA; do
-		got=$(cut -d' ' -f1 "$EDGE_DIR/sum.$dir" 2>/dev/null)
-		ktap_diag "$v: $label $dir: $(cat "$EDGE_DIR/sum.$dir.bytes" 2>/dev/null) bytes, sha256 ${got:-none} ($([ "$got" = "$sum" ] && echo match || echo MISMATCH))"
+		got=$(cut -d' ' -f1 "$VN_DIR/sum.$dir" 2>/dev/null)
+		ktap_diag "$v: $label $dir: $(cat "$VN_DIR/sum.$dir.bytes" 2>/dev/null) bytes, sha256 ${got:-none} ($([ "$got" = "$sum" ] && echo match || echo MISMATCH))"
 		[ "$got" = "$sum" ] || rc=1
 	done
 	ktap_diag "$v: $label: $((2 * mib)) MiB in ${secs}s ($(awk -v m=$((2 * mib)) -v s="$secs" 'BEGIN { printf "%.1f", m * 1.048576 / s }') MB/s both ways)"
@@ -66,11 +64,11 @@ transfer() { # LABEL: status 0 if both digests match
 }
 attach_pass() { # NS DEV
 	local err
-	err=$(edge_xdp_attach "$1" "$2" pass 2>&1) || { ktap_diag "$v: XDP attach on $2: ${err//$'\n'/ }"; return 1; }
+	err=$(vn_xdp_attach "$1" "$2" pass 2>&1) || { ktap_diag "$v: XDP attach on $2: ${err//$'\n'/ }"; return 1; }
 }
 
-for v in "${EDGE_VARIANTS[@]}"; do
-	edge_load_wired "$v" "$per" || continue
+for v in "${VN_VARIANTS[@]}"; do
+	vn_load_wired "$v" || continue
 	for m in "${all_modes[@]}"; do
 		if [[ " ${modes[*]} " != *" $m "* ]]; then
 			ktap_skip "$v: $m: $mib MiB each way, digests match" "not in this boot's modes (${modes[*]})"
@@ -83,7 +81,7 @@ for v in "${EDGE_VARIANTS[@]}"; do
 			ktap_skip "$v: $m with XDP_PASS attached midway: $mib MiB each way, digests match" "could not switch to $m mode"
 			continue
 		fi
-		XDP_MIDWAY= transfer "$m"
+		XDP_MIDWAY='' transfer "$m"
 		ktap_result $? "$v: $m: $mib MiB each way, digests match"
 
 		if [ "$m" = big ]; then
@@ -91,15 +89,15 @@ for v in "${EDGE_VARIANTS[@]}"; do
 			continue
 		fi
 		read -r a b <<< "$(vn_nics | xargs)"
-		x0=$(edge_ethtool_stats "${VN_NS[1]}" "$b" rx_xdp_packets)
+		x0=$(vn_ethtool_stats "${VN_NS[1]}" "$b" rx_xdp_packets)
 		XDP_MIDWAY=1 transfer "$m+xdp"
 		rc=$?
-		x1=$(edge_ethtool_stats "${VN_NS[1]}" "$b" rx_xdp_packets)
+		x1=$(vn_ethtool_stats "${VN_NS[1]}" "$b" rx_xdp_packets)
 		ktap_diag "$v: $m+xdp: B rx_xdp_packets +$((x1 - x0))"
 		[ $((x1 - x0)) -gt 0 ] || rc=1
-		edge_xdp_detach "${VN_NS[0]}" "$a" && edge_xdp_detach "${VN_NS[1]}" "$b" || rc=1
+		vn_xdp_detach "${VN_NS[0]}" "$a" && vn_xdp_detach "${VN_NS[1]}" "$b" || rc=1
 		ktap_result $rc "$v: $m with XDP_PASS attached midway: $mib MiB each way, digests match"
 	done
-	edge_end "$v"
+	vn_end "$v"
 done
 ktap_exit

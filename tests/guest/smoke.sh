@@ -1,16 +1,19 @@
 #!/bin/bash
 # Smoke: each virtio_net variant loads, wires up (ping A->B over v4 and v6) and moves
-# iperf3 traffic A->B for SMOKE_SECS (2) seconds; the throughput is a diag line.
+# iperf3 traffic A->B for SMOKE_SECS (2) seconds; the throughput is a diag line. Then the
+# page pools: pp has one per RX queue of each NIC (none in big packets mode), base none, and
+# none is destroyed.
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
 secs=${SMOKE_SECS:-2}
 variants=(base pp)
 
-ktap_plan $((3 * ${#variants[@]}))
+ktap_plan
 for v in "${variants[@]}"; do
 	if ! vn_load "$v"; then
 		ktap_fail "$v: load"
 		ktap_skip "$v: wire and ping" "driver did not load"
 		ktap_skip "$v: iperf3 A->B" "driver did not load"
+		ktap_skip "$v: page pools" "driver did not load"
 		continue
 	fi
 	ktap_ok "$v: load"
@@ -19,20 +22,26 @@ for v in "${variants[@]}"; do
 	if ! vn_wire; then
 		ktap_fail "$v: wire and ping"
 		ktap_skip "$v: iperf3 A->B" "no connectivity"
+		ktap_skip "$v: page pools" "no connectivity"
 		continue
 	fi
 	ktap_ok "$v: wire and ping"
 	b=${nics##* }
-	rx0=($(vn_stat "$b" rx_bytes rx_packets))
+	mapfile -t rx0 < <(vn_stat "${VN_NS[1]}" "$b" rx_bytes rx_packets)
 	r=$(vn_iperf "$secs")
 	rc=$?
-	rx1=($(vn_stat "$b" rx_bytes rx_packets))
+	mapfile -t rx1 < <(vn_stat "${VN_NS[1]}" "$b" rx_bytes rx_packets)
 	ktap_diag "$v: iperf3 ${secs}s A->B: $r"
 	ktap_diag "$v: B received $(( (rx1[0] - rx0[0]) / (rx1[1] - rx0[1] + 1) )) bytes per packet (GSO)"
-	ktap_diag "$v: page pools: $(vn_pp_stats | wc -l)"
 	bps=$(sed -n 's/.*bps=\([0-9]*\).*/\1/p' <<< "$r")
 	[ "${bps:-0}" -gt 0 ] || rc=1
 	ktap_result $rc "$v: iperf3 A->B"
+	s=$(vn_pp summary)
+	want=$(vn_pools_expected "$v")
+	ktap_diag "$v: page pools: $s ($want live expected)"
+	[ "$(vn_pp_field "$s" live)" = "$want" ] && [ "$(vn_pp_field "$s" detached)" = 0 ]
+	ktap_result $? "$v: page pools: one per RX queue (pp), none (base)"
 done
 vn_unload
+ktap_result $? "unload"
 ktap_exit

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Shared by the XDP programs of tests/guest/xdp.sh and integrity.sh, built in the guest with
- * `clang -O2 -target bpf -c` (guest/edge.sh: edge_xdp_build). Each program acts on IPv4 UDP
+/* Shared by the XDP programs of tests/guest/xdp.sh and integrity.sh, built with
+ * `clang -O2 -target bpf -c` on the host (scripts/bpf.sh). Each program acts on IPv4 UDP
  * datagrams to port EDGE_PORT only and passes everything else (ARP, TCP, ICMP...), so the
  * wiring keeps working while it is attached.
  */

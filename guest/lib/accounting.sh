@@ -1,0 +1,66 @@
+# shellcheck shell=bash
+# The per-variant bracket of the edge-case scenarios: MemAvailable with no virtio_net loaded,
+# then after the final unload no page pool left and MemAvailable back; giving a variant up;
+# kprobe hit counters.
+VN_LEAK_KB=$((32 * 1024))  # MemAvailable drift that counts as a leak
+
+vn_memavail_kb() { # MemAvailable (kB) after dropping clean caches, so that the 9p page
+	# cache and dentries of whatever ran in between do not count
+	local k v _
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	while read -r k v _; do
+		[ "$k" != MemAvailable: ] || { echo "$v"; return 0; }
+	done < /proc/meminfo
+	return 1
+}
+vn_begin() { # VARIANT: record MemAvailable with no virtio_net loaded; sets VN_MEM0
+	vn_unload > /dev/null 2>&1
+	vn_filters_clear
+	VN_MEM0=$(vn_memavail_kb)
+	vn_kmsg "edge: $1 begin (MemAvailable ${VN_MEM0} kB)"
+}
+vn_end() { # VARIANT: 2 tests: the final unload leaves no page pool (10 s); MemAvailable drift
+	local v=$1 out rc mem1 drift
+	vn_unload || ktap_diag "$v: the final unload failed"
+	out=$(vn_pp wait-gone 10)
+	rc=$?
+	[ ! -d /sys/module/virtio_net ] || rc=1
+	ktap_diag "$v: after the final unload: ${out//$'\n'/; }"
+	ktap_result $rc "$v: no page_pool left after the final unload"
+	mem1=$(vn_memavail_kb)
+	drift=$(( (VN_MEM0 - mem1) / 1024 ))
+	ktap_diag "$v: MemAvailable before load $((VN_MEM0 / 1024)) MiB, after unload $((mem1 / 1024)) MiB: drift ${drift} MiB (leak threshold $((VN_LEAK_KB / 1024)) MiB)"
+	[ $((VN_MEM0 - mem1)) -le "$VN_LEAK_KB" ]
+	ktap_result $? "$v: MemAvailable back within $((VN_LEAK_KB / 1024)) MiB after the scenario"
+}
+vn_give_up() { # VARIANT WHAT REASON: "not ok VARIANT: WHAT"; the caller then moves on to the
+	# next variant, whose other tests are not run (the plan comes at the end: ktap_plan)
+	ktap_diag "$1: $3: the variant's other tests did not run"
+	ktap_fail "$1: $2"
+}
+vn_load_wired() { # VARIANT: vn_begin, load VARIANT, map the NICs' virtio devices (VN_VIRTIO)
+	# and wire them: "ok VARIANT: load and wire"; else the variant given up and status 1
+	vn_begin "$1"
+	if vn_load "$1" && vn_virtio_map && vn_wire; then
+		ktap_ok "$1: load and wire"
+		return 0
+	fi
+	vn_give_up "$1" "load and wire" "driver did not load or no connectivity"
+	return 1
+}
+
+# --- kprobe hit counters -----------------------------------------------------------------------
+# Counts calls of a module function (e.g. virtio_net:refill_work) through a kprobe event: its
+# hit count is the second field of its line in kprobe_profile. Create after the module is
+# loaded, remove before unload.
+_VN_TR=/sys/kernel/tracing
+vn_kprobe_add() { # NAME MOD:FUNC
+	echo "p:vnpp/$1 $2" >> $_VN_TR/kprobe_events || return 1
+	echo 1 > "$_VN_TR/events/vnpp/$1/enable"
+}
+vn_kprobe_del() { # NAME
+	[ -e "$_VN_TR/events/vnpp/$1" ] || return 0
+	echo 0 > "$_VN_TR/events/vnpp/$1/enable"
+	echo "-:vnpp/$1" >> $_VN_TR/kprobe_events
+}

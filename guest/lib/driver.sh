@@ -1,0 +1,94 @@
+# shellcheck shell=bash
+# The driver variant (build/mods/<variant>/virtio_net.ko), RX modes by VIRTIO_DEBUG feature
+# filtering, the device's feature bits.
+vn_variant() { cat /run/vnpp-variant 2>/dev/null; }  # base|pp, empty if none loaded
+vn_unload() {
+	[ -d /sys/module/virtio_net ] || return 0
+	vn_unwire
+	rmmod virtio_net || { vn_log "rmmod virtio_net failed"; return 1; }
+	rm -f /run/vnpp-variant
+}
+vn_load() { # base|pp: (re)load that virtio_net.ko and wait for both NICs
+	local ko=$VNPP_MODS/$1/virtio_net.ko
+	[ -f "$ko" ] || { vn_log "no $ko"; return 1; }
+	vn_unload || return 1
+	insmod "$ko" || { vn_log "insmod $ko failed"; return 1; }
+	echo "$1" > /run/vnpp-variant
+	vn_kmsg "virtio_net $1 loaded"
+	vn_wait 10 _vn_two_nics || { vn_log "NICs did not appear: $(vn_nics | xargs)"; return 1; }
+}
+
+# Feature bits (include/uapi/linux/virtio_net.h): the bits each RX mode needs, and the ones
+# filtering them away switches it off.
+VN_F_MRG_RXBUF=15
+VN_F_BIG="7 8 9 10"   # GUEST_TSO4, GUEST_TSO6, GUEST_ECN, GUEST_UFO: big packets
+vn_set_rx_mode() { # mergeable|small|big: filter features on both devices, rebind, check
+	local mode=$1 feats v dbg dev wired=
+	case $mode in
+	mergeable) feats= ;;
+	big) feats=$VN_F_MRG_RXBUF ;;
+	small) feats="$VN_F_MRG_RXBUF $VN_F_BIG" ;;
+	*) vn_log "unknown mode '$mode'"; return 1 ;;
+	esac
+	[ -d /sys/bus/virtio/drivers/virtio_net ] || { vn_log "virtio_net is not loaded"; return 1; }
+	[ ! -e "/run/netns/${VN_NS[0]}" ] || wired=1
+	vn_unwire
+	for v in $(_vn_virtio_devs); do
+		dbg=/sys/kernel/debug/virtio/$v
+		[ -e "$dbg/filter_feature_add" ] || { vn_log "no $dbg (CONFIG_VIRTIO_DEBUG?)"; return 1; }
+		echo 1 > "$dbg/filter_features_clear"
+		for f in $feats; do echo "$f" > "$dbg/filter_feature_add"; done
+		[ ! -e "/sys/bus/virtio/drivers/virtio_net/$v" ] || echo "$v" > /sys/bus/virtio/drivers/virtio_net/unbind
+		echo "$v" > /sys/bus/virtio/drivers/virtio_net/bind || return 1
+	done
+	vn_wait 10 _vn_two_nics || { vn_log "NICs did not come back"; return 1; }
+	for dev in $(vn_nics); do
+		[ "$(vn_rx_mode "$dev")" = "$mode" ] ||
+			{ vn_log "$dev runs $(vn_rx_mode "$dev"), not $mode (does the device offer it?)"; return 1; }
+	done
+	[ -z "$wired" ] || vn_wire
+}
+vn_filters_clear() { # drop all feature filters (the next bind negotiates everything again)
+	local v
+	for v in $(_vn_virtio_devs); do
+		echo 1 > "/sys/kernel/debug/virtio/$v/filter_features_clear" 2>/dev/null
+	done
+	true
+}
+vn_rx_mode() { # DEV: mergeable|small|big as negotiated (features: bit i is character i)
+	local f
+	f=$(vn_in "$(vn_ns "$1")" cat "/sys/class/net/$1/device/features") || return 1
+	if [ "${f:15:1}" = 1 ]; then
+		echo mergeable
+	elif [[ ${f:7:4} == *1* ]]; then  # any of GUEST_TSO4/TSO6/ECN/UFO: big packets
+		echo big
+	else
+		echo small
+	fi
+}
+vn_device_features() { # VIRTIODEV: the feature bits the device offers, as a string whose
+	# character i is bit i (like its sysfs "features", which shows the negotiated ones, after
+	# the driver's choice and the feature filters): debugfs device_features lists the bits
+	local b f
+	f=$(printf '0%.0s' {1..64})
+	while read -r b; do
+		f=${f:0:b}1${f:b+1}
+	done < "/sys/kernel/debug/virtio/$1/device_features" || return 1
+	echo "$f"
+}
+vn_mode_offered() { # MODE: do both devices offer what MODE needs (mergeable: MRG_RXBUF; big: one
+	# of GUEST_TSO4/TSO6/ECN/UFO; small: nothing)? Whatever the filters and the loaded driver.
+	local mode=$1 v f b
+	for v in $(_vn_virtio_devs); do
+		f=$(vn_device_features "$v") || return 1
+		case $mode in
+		mergeable) [ "${f:VN_F_MRG_RXBUF:1}" = 1 ] || return 1 ;;
+		big) for b in $VN_F_BIG; do [ "${f:b:1}" = 1 ] && continue 2; done; return 1 ;;
+		esac
+	done
+}
+vn_device_has() { # VIRTIODEV BIT: does the device offer feature BIT?
+	local f
+	f=$(vn_device_features "$1") || return 1
+	[ "${f:$2:1}" = 1 ]
+}
