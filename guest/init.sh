@@ -32,7 +32,8 @@ mnt bpf /sys/fs/bpf
 mnt cgroup2 /sys/fs/cgroup
 ln -sf /proc/self/fd /dev/fd 2>/dev/null
 
-for arg in $(cat /proc/cmdline); do
+read -ra cmdline < /proc/cmdline
+for arg in "${cmdline[@]}"; do
 	case $arg in
 	vnpp.out=*) out=${arg#vnpp.out=} ;;
 	vnpp.shell=*) shell=${arg#vnpp.shell=} ;;

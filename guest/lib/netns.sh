@@ -55,7 +55,7 @@ vn_virtio_map() { # sets VN_VIRTIO=(virtioA virtioB) from the MACs (both must be
 	local v d mac i
 	VN_VIRTIO=()
 	for v in $(_vn_virtio_devs); do
-		for d in /sys/bus/virtio/devices/$v/net/*; do
+		for d in "/sys/bus/virtio/devices/$v/net/"*; do
 			[ -e "$d/address" ] || continue
 			read -r mac < "$d/address"
 			for i in 0 1; do [ "$mac" != "${VN_MAC[i]}" ] || VN_VIRTIO[i]=$v; done
@@ -66,7 +66,7 @@ vn_virtio_map() { # sets VN_VIRTIO=(virtioA virtioB) from the MACs (both must be
 }
 vn_netdev_root() { # VIRTIODEV: the netdev name of that device if it is in the root netns
 	local d
-	for d in /sys/bus/virtio/devices/$1/net/*; do
+	for d in "/sys/bus/virtio/devices/$1/net/"*; do
 		[ -e "$d" ] && { echo "${d##*/}"; return 0; }
 	done
 	return 1

@@ -145,13 +145,13 @@ else
 fi
 for v in "${variants[@]}"; do
 	if [ $built = 0 ]; then
-		afx_skip $v 1 "no AF_XDP receiver (scripts/bpf.sh)"
+		afx_skip "$v" 1 "no AF_XDP receiver (scripts/bpf.sh)"
 		continue
 	fi
 	t0=$SECONDS
 	if ! { vn_load "$v" && vn_wire; }; then
 		ktap_fail "$v: $T_LOAD"
-		afx_skip $v 2 "no connectivity"
+		afx_skip "$v" 2 "no connectivity"
 		continue
 	fi
 	ktap_ok "$v: $T_LOAD"
@@ -187,7 +187,7 @@ for v in "${variants[@]}"; do
 		[[ $AFX_BIND == *" failed err=-22 "* ]] && [ "$AFX_RC" = 2 ]
 		ktap_result $? "$v: $T_ZCBIND"
 		ktap_skip "$v: $T_ZCRX" "no DMA API (nodma): virtnet_xsk_pool_enable needs a DMA device, EINVAL"
-	elif [ $v = base ] && [ "${AFXDP_BASE_ZC:-0}" != 1 ]; then
+	elif [ "$v" = base ] && [ "${AFXDP_BASE_ZC:-0}" != 1 ]; then
 		r="base 6.12 oopses: the rx vq is never premapped, so virtnet_add_recvbuf_xsk's dma-address-only sg entries reach dma_map_page_attrs with a NULL page (set AFXDP_BASE_ZC=1 to run it)"
 		ktap_skip "$v: $T_ZCBIND" "$r"
 		ktap_skip "$v: $T_ZCRX" "$r"
@@ -209,7 +209,7 @@ for v in "${variants[@]}"; do
 	bps=$(sed -n 's/.*bps=\([0-9]*\).*/\1/p' <<< "$r")
 	[ "${bps:-0}" -gt 0 ] || rc=1
 	ktap_result $rc "$v: $T_AFTER"
-	if [ $v = pp ]; then
+	if [ "$v" = pp ]; then
 		pp1=$(vn_pp_stats "$b")
 		while read -r l; do ktap_diag "$v: pool: $l"; done <<< "$pp1"
 		pools0=$(afx_pool_ids "$pp0") pools1=$(afx_pool_ids "$pp1")

@@ -151,7 +151,7 @@ for v in "${VN_VARIANTS[@]}"; do
 	# 3. memory pressure
 	rc=1
 	m0=$(vn_memavail_kb)
-	hog=$(( (m0 / 1024 - margin) ))
+	hog=$((m0 / 1024 - margin))
 	vn_bg_start hog "$VN_PY" "$TOP/guest/py/hog.py" "$hog"
 	if vn_wait 120 grep -q ready "$VN_DIR/hog.log"; then
 		m1=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
@@ -168,7 +168,7 @@ for v in "${VN_VARIANTS[@]}"; do
 		vn_sleep 2
 		napis=$(grep -l "^napi/$b-" /proc/[0-9]*/comm | cut -d/ -f3 | xargs)
 		kworkers=$(grep -l '^kworker/' /proc/[0-9]*/comm | cut -d/ -f3 | xargs)
-		for p in $napis $kworkers; do echo 1 > /proc/$p/make-it-fail; done 2> /dev/null
+		for p in $napis $kworkers; do echo 1 > "/proc/$p/make-it-fail"; done 2> /dev/null
 		refill_hits; h0=$HITS
 		fault_set $FPA 100 N $TIMES Y  # all allocations of those threads only
 		# with pp the pool first serves what it holds, and the pages of dropped
@@ -185,7 +185,7 @@ for v in "${VN_VARIANTS[@]}"; do
 		vn_unbind "$vB"
 		ub=$?
 		n=$(fault_off $FPA)
-		for p in $napis $kworkers; do echo 0 > /proc/$p/make-it-fail; done 2> /dev/null
+		for p in $napis $kworkers; do echo 0 > "/proc/$p/make-it-fail"; done 2> /dev/null
 		refill_hits; h3=$HITS
 		ktap_diag "$v: allocations failing in B's NAPI thread ($napis) and the $(wc -w <<< "$kworkers") kworkers: refill_work ran $((h1 - h0)) times in ${t1} s, $((h2 - h1)) in ${t2} s after down/up, $((h3 - h2)) more by the unbind (status $ub); $n faults injected"
 		[ $ub = 0 ] && [ $du = 0 ] && [ $((h1 - h0)) -ge 2 ] && [ $((h2 - h1)) -ge 2 ] && rc=0

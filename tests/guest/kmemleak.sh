@@ -24,7 +24,7 @@ scan() { # WHEN: two scans, the report as diag lines; status 0 if both scans ran
 	ours=$(awk '/^unreferenced object/ { n += hit; hit = 0 } /virtio_net|page_pool/ { hit = 1 }
 		END { print n + hit }' <<< "$leaks")
 	ktap_diag "$1: kmemleak: $all suspected leaks, $ours through virtio_net or page_pool"
-	[ "$all" = 0 ] || sed 's/^/# /' <<< "$leaks" | head -200
+	[ "$all" = 0 ] || while IFS= read -r l; do echo "# $l"; done <<< "$leaks" | head -200
 	[ "$ours" = 0 ]
 }
 

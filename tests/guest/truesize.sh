@@ -23,7 +23,7 @@ for v in "${VN_VARIANTS[@]}"; do
 	b=$(vn_nics | tail -1)
 	vn_xdp_attach "${VN_NS[1]}" "$b" pass
 	ktap_result $? "$v: XDP_PASS attached to B"
-	vn_udp_sink_start sink "${VN_NS[1]}" $VN_SINKPORT $((64 << 20))
+	vn_udp_sink_start sink "${VN_NS[1]}" "$VN_SINKPORT" $((64 << 20))
 	before=$(vn_pp_field "$(vn_pp summary)" inflight)
 	q=$(vn_fill_sink)
 	held=$(( $(vn_pp_field "$(vn_pp summary)" inflight) - before ))
