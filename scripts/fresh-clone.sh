@@ -7,32 +7,21 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 clone=$BUILD/fresh-clone
-n=0 failed=0
-result() { # RC DESC LOG: one KTAP line; the log's tail as diagnostics on failure
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		failed=1
-		echo "not ok $n $2"
-		[ ! -f "${3:-}" ] || tail -15 "$3" | while IFS= read -r l; do echo "# $l"; done
-	fi
-}
 
 echo "KTAP version 1"
 rm -rf "$clone"
 git clone -q "$TOP" "$clone" > "$BUILD/fresh-clone.log" 2>&1
-result $? "git clone of $(git -C "$TOP" rev-parse --short HEAD)" "$BUILD/fresh-clone.log"
+ktap_result $? "git clone of $(git -C "$TOP" rev-parse --short HEAD)" "$(tail -15 "$BUILD/fresh-clone.log")"
 for base in "$BUILD"/base-*; do
 	[ ! -d "$base/.git" ] || { mkdir -p "$clone/build" && ln -s "$base" "$clone/build/${base##*/}"; }
 done
 for target in bench check; do
 	log=$BUILD/fresh-clone-$target.log
 	(cd "$clone" && VNPP_SETUP_ONLY=1 make "$target" < /dev/null > "$log" 2>&1)
-	result $? "make $target in the clone: packages and tree set up" "$log"
+	ktap_result $? "make $target in the clone: packages and tree set up" "$(tail -15 "$log")"
 done
 dirty=$(git -C "$clone" status --porcelain)
-result "$([ -z "$dirty" ]; echo $?)" "the clone's checkout is unchanged (all output under build/)" <(echo "$dirty")
-[ $failed = 1 ] || rm -rf "$clone"
-echo "1..$n"
-exit $failed
+ktap_result "$([ -z "$dirty" ]; echo $?)" "the clone's checkout is unchanged (all output under build/)" "$dirty"
+[ "$KTAP_FAILED" = 1 ] || rm -rf "$clone"
+echo "1..$KTAP_N"
+exit "$KTAP_FAILED"

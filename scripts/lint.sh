@@ -8,22 +8,11 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 1
-n=0 failed=0
-result() { # RC DESC [FINDINGS]: one KTAP line, the findings as diagnostics
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		failed=1
-		echo "not ok $n $2"
-		[ -z "${3:-}" ] || while IFS= read -r l; do echo "# $l"; done <<< "$3"
-	fi
-}
 
 echo "KTAP version 1"
 mapfile -t sh < <(git ls-files '*.sh' .ci/run)
 out=$(shellcheck -f gcc "${sh[@]}" 2>&1)
-result $? "shellcheck: ${#sh[@]} workbench shell files" "$out"
+ktap_result $? "shellcheck: ${#sh[@]} workbench shell files" "$out"
 
 # A file the series adds, as it stands in the tree after the series (from the patch's + lines).
 dir=$BUILD/lint
@@ -36,10 +25,10 @@ while read -r p; do
 	done < <(awk '/^--- \/dev\/null/ { n = 1; next } n && /^\+\+\+ b\/.*\.sh$/ { print substr($2, 3) } { n = 0 }' "$p")
 done < <(series_patches)
 if [ ${#new[@]} = 0 ]; then
-	result 1 "shellcheck: the series' shell files" "no new shell file found in series/"
+	ktap_result 1 "shellcheck: the series' shell files" "no new shell file found in series/"
 else
 	out=$(cd "$dir" && shellcheck -f gcc "${new[@]##*/}" 2>&1)
-	result $? "shellcheck: the series' shell files (${new[*]##*/})" "$out"
+	ktap_result $? "shellcheck: the series' shell files (${new[*]##*/})" "$out"
 fi
 
 bad=
@@ -51,11 +40,11 @@ while read -r mode _ _ f; do
 		grep -q '^# shellcheck shell=' "$f" || bad+="$f: a sourced library without '# shellcheck shell=...'"$'\n'
 	fi
 done < <(git ls-files -s)
-result "$([ -z "$bad" ]; echo $?)" "executable bits and shell directives" "${bad%$'\n'}"
+ktap_result "$([ -z "$bad" ]; echo $?)" "executable bits and shell directives" "${bad%$'\n'}"
 
 mapfile -t py < <(git ls-files '*.py')
 out=$(pyflakes3 "${py[@]}" 2>&1)
-result $? "pyflakes: ${#py[@]} Python files" "$out"
+ktap_result $? "pyflakes: ${#py[@]} Python files" "$out"
 
-echo "1..$n"
-exit $failed
+echo "1..$KTAP_N"
+exit "$KTAP_FAILED"
