@@ -15,7 +15,8 @@ max=${EDGE_PROBEFAULT_MAX:-5000}
 dbg=/sys/kernel/debug
 
 fault_points() { # every slab and page allocation is a fault-injection point (none fails at random)
-	echo N > $dbg/failslab/ignore-gfp-wait && echo N > $dbg/fail_page_alloc/ignore-gfp-wait &&
+	echo 0 > $dbg/failslab/verbose && echo 0 > $dbg/fail_page_alloc/verbose &&
+		echo N > $dbg/failslab/ignore-gfp-wait && echo N > $dbg/fail_page_alloc/ignore-gfp-wait &&
 		echo N > $dbg/fail_page_alloc/ignore-gfp-highmem && echo 0 > $dbg/fail_page_alloc/min-order
 }
 bind_failing() { # VIRTIODEV N: bind it from a task whose Nth fault-injection point fails; prints
