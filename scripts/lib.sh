@@ -11,7 +11,8 @@ VNPP_MODS=$BUILD/mods${VNPP_FLAVOUR:+-$VNPP_FLAVOUR}
 export TOP BUILD T0 KBUILD VNPP_MODS
 
 # KTAP lines of the host checks (lint.sh, fresh-clone.sh): numbered; on failure DIAG (text) as
-# "# " lines. KTAP_FAILED is 1 once one failed.
+# "# " lines before the result, where scripts/results.sh looks for the why of a failure.
+# KTAP_FAILED is 1 once one failed.
 KTAP_N=0 KTAP_FAILED=0
 ktap_result() { # RC DESC [DIAG]
 	KTAP_N=$((KTAP_N + 1))
@@ -21,8 +22,8 @@ ktap_result() { # RC DESC [DIAG]
 	fi
 	# shellcheck disable=SC2034  # read by the scripts that source this file
 	KTAP_FAILED=1
-	echo "not ok $KTAP_N $2"
 	[ -z "${3:-}" ] || while IFS= read -r l; do echo "# $l"; done <<< "$3"
+	echo "not ok $KTAP_N $2"
 }
 
 step() { printf '[%4ss] %s\n' "$(( $(date +%s) - T0 ))" "$*"; }

@@ -33,12 +33,13 @@ echo "# base: $(echo "$base_warn" | grep -c . ) W=1/sparse warnings in virtio_ne
 for p in $(series_patches); do
 	name=$(basename "$p")
 	if ! git -C "$wt" am -q "$p"; then
+		git -C "$wt" am --show-current-patch=diff 2>&1 | tail -5 | diag
 		not_ok "git am $name"; git -C "$wt" am --abort; break
 	fi
 	ok "git am $name"
 	new=$(comm -13 <(echo "$base_warn") <(warnings "$wt/drivers/net/virtio_net.c"))
 	if [ -z "$new" ]; then ok "builds, no new W=1/sparse warnings after $name"
-	else not_ok "builds, no new W=1/sparse warnings after $name"; echo "$new" | diag; fi
+	else echo "$new" | diag; not_ok "builds, no new W=1/sparse warnings after $name"; fi
 	# Exceptions: FILE_PATH_CHANGES ("does MAINTAINERS need updating?") is raised for any new
 	# file; instead, every new file must already be covered by a MAINTAINERS F: entry.
 	# UNKNOWN_COMMIT_ID: the base is a one-commit tree made from Debian's tarball, without
@@ -46,7 +47,7 @@ for p in $(series_patches); do
 	out=$(cd "$wt" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --quiet \
 		--ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID "$p" 2>&1)
 	if [ -z "$out" ]; then ok "checkpatch --strict $name"
-	else not_ok "checkpatch --strict $name"; echo "$out" | diag; fi
+	else echo "$out" | diag; not_ok "checkpatch --strict $name"; fi
 	uncovered=
 	while read -r f; do
 		grep -q "^--- /dev/null" <(grep -B1 "^+++ b/$f$" "$p") || continue
@@ -54,18 +55,28 @@ for p in $(series_patches); do
 			uncovered+=" $f"
 	done < <(sed -n 's|^+++ b/||p' "$p")
 	if [ -z "$uncovered" ]; then ok "new files of $name have a maintainer in MAINTAINERS"
-	else not_ok "new files of $name have a maintainer in MAINTAINERS"; echo "$uncovered" | diag; fi
+	else echo "$uncovered" | diag; not_ok "new files of $name have a maintainer in MAINTAINERS"; fi
 	if grep -q '^Signed-off-by: .* <.*@.*>' "$p"; then ok "Signed-off-by in $name"
 	else not_ok "Signed-off-by in $name"; fi
 done
 
-# send-email dry run: the recipients in the headers are what get_maintainer.pl gave.
-if out=$(git -C "$wt" send-email --dry-run --confirm=never --smtp-server=/bin/true \
-	--suppress-cc=self "$TOP"/series/*.patch 2>&1) && echo "$out" | grep -q '^Dry-OK'; then
+# send-email dry run: the recipients in the headers are what get_maintainer.pl gave. Nothing
+# may depend on the machine: the sender is the patches' author (not the git identity of
+# whoever runs it), and setsid leaves it no terminal to prompt on (CI may have one).
+author=$(git mailinfo /dev/null /dev/null < "$TOP/series/0000-cover-letter.patch")
+name=$(sed -n 's/^Author: //p' <<< "$author") email=$(sed -n 's/^Email: //p' <<< "$author")
+from="$name <$email>"
+if out=$(GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email \
+	GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email \
+	setsid -w git -C "$wt" send-email --dry-run --confirm=never --smtp-server=/bin/true \
+	--from="$from" --8bit-encoding=UTF-8 --suppress-cc=self "$TOP"/series/*.patch \
+	2>&1 < /dev/null) &&
+	echo "$out" | grep -q '^Dry-OK'; then
 	ok "git send-email --dry-run ($(echo "$out" | grep -c '^Dry-OK') mails)"
 	echo "$out" | grep -m1 -E '^(To|Cc):' | diag
 else
-	not_ok "git send-email --dry-run"; echo "$out" | tail -5 | diag
+	echo "$out" | grep -v '^(mbox)' | tail -12 | diag
+	not_ok "git send-email --dry-run"
 fi
 git -C "$base_repo" worktree remove --force "$wt"
 echo "1..$n"
