@@ -58,15 +58,17 @@ stage() { # NAME [FLAVOUR]: scripts/NAME.sh for that kernel flavour; a failure e
 boots=$(grep -v '^[[:space:]]*\(#\|$\)' "${VNPP_BOOTS:-$TOP/tests/boots.txt}") || die "no boots in the boots file"
 flavours=$(grep -o 'VNPP_FLAVOUR=[a-z]*' <<< "$boots" | cut -d= -f2 | sort -u | grep -vxF "${VNPP_FLAVOUR:-}")
 
+host_check() { # NAME SCRIPT: a host check printing KTAP; log $logs/NAME.tap, results "host: NAME: ..."
+	step "$1 (log: $logs/$1.tap)"
+	bash "$2" > "$logs/$1.tap" 2>&1 < /dev/null
+	bash "$TOP/scripts/results.sh" --ktap host "$1" "$logs/$1.tap" $? >> "$results"
+}
+
 # Host checks first (seconds), then the set-up, which a fresh clone must manage on its own.
 if [ -z "${VNPP_FLAVOUR:-}" ] && [ -z "${VNPP_SETUP_ONLY:-}" ]; then
-	step "lint (log: $logs/lint.tap)"
-	bash "$TOP/scripts/lint.sh" > "$logs/lint.tap" 2>&1
-	bash "$TOP/scripts/results.sh" --ktap host lint "$logs/lint.tap" $? >> "$results"
+	host_check lint "$TOP/scripts/lint.sh"
 	for t in "$TOP"/tests/host/*-test.sh; do # unit tests of the workbench's own tools
-		name=$(basename "$t" -test.sh)
-		bash "$t" > "$logs/host-$name.tap" 2>&1
-		bash "$TOP/scripts/results.sh" --ktap host "$name" "$logs/host-$name.tap" $? >> "$results"
+		host_check "$(basename "$t" -test.sh)" "$t"
 	done
 	step "host tests: $(grep -c '^PASS host' "$results") passed, $(grep -c '^FAIL host' "$results") failed"
 fi
@@ -74,21 +76,13 @@ fi
 stage deps
 stage tree
 [ -z "${VNPP_SETUP_ONLY:-}" ] || { step "set-up done (VNPP_SETUP_ONLY)"; exit 0; }
-if [ -z "${VNPP_FLAVOUR:-}" ]; then
-	step "a fresh clone's set-up (log: $logs/fresh-clone.tap)"
-	bash "$TOP/scripts/fresh-clone.sh" > "$logs/fresh-clone.tap" 2>&1
-	bash "$TOP/scripts/results.sh" --ktap host fresh-clone "$logs/fresh-clone.tap" $? >> "$results"
-fi
+[ -n "${VNPP_FLAVOUR:-}" ] || host_check fresh-clone "$TOP/scripts/fresh-clone.sh"  # a fresh clone's set-up
 for s in kernel modules progs bpf kselftest; do stage $s; done
 for f in $flavours; do stage kernel "$f"; stage modules "$f"; done
 
 # The series as a maintainer's tools see it (host only): KTAP from scripts/series-check.sh.
 # Not again for another kernel flavour: it checks the patches, not the kernel.
-if [ -z "${VNPP_FLAVOUR:-}" ]; then
-	step "series-check (log: $logs/series-check.tap)"
-	bash "$TOP/scripts/series-check.sh" > "$logs/series-check.tap" 2>&1
-	bash "$TOP/scripts/results.sh" --ktap host series-check "$logs/series-check.tap" $? >> "$results"
-fi
+[ -n "${VNPP_FLAVOUR:-}" ] || host_check series-check "$TOP/scripts/series-check.sh"
 
 dirs=() i=0
 while read -r profile words; do

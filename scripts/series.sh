@@ -50,19 +50,7 @@ echo "The series applies to Linux $(make -s -C "$tree" kernelversion) as shipped
 linux-source-6.12 package, version $(base_version)." | fold -s -w 72 | sed 's/ *$//' > "$TOP/cover/base.txt"
 
 cover=$tmp/0000-cover-letter.patch
-# Body: what follows the '---' line of cover/cover-letter.txt; a line @NAME@ stands for
-# cover/name.txt (the generated parts: performance tables, test results).
-python3 - "$cover" "$subject" "$TOP/cover" <<'PY'
-import os, re, sys
-path, subject, cover = sys.argv[1:4]
-text = open(os.path.join(cover, 'cover-letter.txt')).read().split('\n---\n', 1)[1]
-def part(m):
-    f = os.path.join(cover, m.group(1).lower() + '.txt')
-    return open(f).read().rstrip('\n') if os.path.exists(f) else '(%s: not generated yet)' % m.group(1).lower()
-body = re.sub(r'^@([A-Z]+)@$', part, text, flags=re.M).rstrip('\n')
-s = open(path).read().replace('*** SUBJECT HERE ***', subject).replace('*** BLURB HERE ***', body)
-open(path, 'w').write(s)
-PY
+python3 "$TOP/scripts/cover.py" "$cover" "$subject" "$TOP/cover"  # the body from cover/
 mkdir -p "$TOP/series"
 rm -f "$TOP"/series/*.patch
 cp "$tmp"/*.patch "$TOP/series/"

@@ -6,6 +6,7 @@
 #   PROFILE (comma separated or repeated): mergeable (default) small big  nodma (default) dma
 #           viommu  mq=N  vduse (no QEMU NICs: A and B are VDUSE devices of build/vduse/vduse_net,
 #           started in the guest by guest/init.sh; implies dma; small: the daemon without MRG_RXBUF)
+#           swiotlb (dma, and every streaming mapping bounces: swiotlb=force)  ring=N (RX ring size)
 #   OUTDIR  (default build/runs/<timestamp>-<profile>) is shared writable at the same path in
 #           the guest. Host writes: env, cmd, qemu.cmd, qemu.log, console.log;
 #           guest writes: progress, guest.log, rc, dmesg.txt (and whatever the command writes)
@@ -18,7 +19,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '2,16s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,17s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 profiles=() timeout=1800 out='' shell=0 guest_env=()
 while getopts p:e:t:o:sh opt; do
@@ -35,7 +36,7 @@ shift $((OPTIND - 1))
 [ $shell = 1 ] || [ $# -gt 0 ] || usage
 
 # Profile -> device options, netdev options, machine options, guest cmdline.
-rxmode=mergeable dma=nodma viommu=0 mq=1 vduse=0
+rxmode=mergeable dma=nodma viommu=0 mq=1 vduse=0 swiotlb=0 ring=
 for p in "${profiles[@]}"; do
 	case $p in
 	mergeable|small|big) rxmode=$p ;;
@@ -43,6 +44,8 @@ for p in "${profiles[@]}"; do
 	viommu) viommu=1 dma=dma ;;
 	mq=[0-9]*) mq=${p#mq=} ;;
 	vduse) vduse=1 dma=dma ;;
+	swiotlb) swiotlb=1 dma=dma ;;
+	ring=[0-9]*) ring=${p#ring=} ;;
 	*) die "unknown profile '$p'" ;;
 	esac
 done
@@ -50,6 +53,8 @@ profile="$rxmode,$dma"
 [ $viommu = 0 ] || profile+=",viommu"
 [ "$mq" = 1 ] || profile+=",mq=$mq"
 [ $vduse = 0 ] || profile+=",vduse"
+[ $swiotlb = 0 ] || profile+=",swiotlb"
+[ -z "$ring" ] || profile+=",ring=$ring"
 
 dev_opts=''
 case $rxmode in
@@ -57,6 +62,7 @@ small) dev_opts+=",mrg_rxbuf=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,gue
 big) dev_opts+=",mrg_rxbuf=off" ;;
 esac
 [ "$dma" = nodma ] || dev_opts+=",iommu_platform=on,disable-legacy=on"
+[ -z "$ring" ] || dev_opts+=",rx_queue_size=$ring"
 tap_flags="vnet_hdr" net_opts=''
 if [ "$mq" != 1 ]; then
 	dev_opts+=",mq=on,vectors=$((2 * mq + 2))"
@@ -69,6 +75,7 @@ if [ $viommu = 1 ]; then
 	iommu_dev=(-device "intel-iommu,intremap=on,caching-mode=on")
 	append_extra=" intel_iommu=on iommu.strict=1"
 fi
+[ $swiotlb = 0 ] || append_extra+=" swiotlb=force"  # every streaming DMA mapping bounces
 
 kernel=$KBUILD/arch/x86/boot/bzImage
 nics=(-netdev "tap,id=nA,ifname=tapA,script=no,downscript=no,vhost=off$net_opts"
