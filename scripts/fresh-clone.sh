@@ -15,9 +15,14 @@ ktap_result $? "git clone of $(git -C "$TOP" rev-parse --short HEAD)" "$(tail -1
 for base in "$BUILD"/base-*; do
 	[ ! -d "$base/.git" ] || { mkdir -p "$clone/build" && ln -s "$base" "$clone/build/${base##*/}"; }
 done
+# A new user's shell has none of the caller's knobs (VNPP_BOOTS, VNPP_CHECK_DIR, EDGE_*...)
+clean=()
+for v in $(compgen -e); do
+	case $v in VNPP_* | EDGE_*) clean+=(-u "$v") ;; esac
+done
 for target in bench check; do
 	log=$BUILD/fresh-clone-$target.log
-	(cd "$clone" && VNPP_SETUP_ONLY=1 make "$target" < /dev/null > "$log" 2>&1)
+	(cd "$clone" && env "${clean[@]}" VNPP_SETUP_ONLY=1 make "$target" < /dev/null > "$log" 2>&1)
 	ktap_result $? "make $target in the clone: packages and tree set up" "$(tail -15 "$log")"
 done
 dirty=$(git -C "$clone" status --porcelain)
