@@ -5,7 +5,9 @@
  * What NIC A transmits is received by NIC B and the other way round: the virtio_net_hdr and
  * the frame are copied from A's TX chain into one (small) or several (mergeable) RX buffers
  * of B, num_buffers set; dropped when B has no RX buffer. Split ring, no indirect
- * descriptors, no event index, one queue pair (6.12 refuses CTRL_VQ for VDUSE net).
+ * descriptors, one queue pair (6.12 refuses CTRL_VQ for VDUSE net). Event index offered
+ * (--no-event-idx: not): avail_event is kept at what was taken, interrupts are sent always
+ * (spurious ones are allowed), used_event tells the rewrite case when the driver took a buffer.
  *
  * The driver side sees devices created with `vdpa dev add name vduseA mgmtdev vduse` (and
  * vduseB): virtio_vdpa binds them, virtio_net drives them.
@@ -87,10 +89,12 @@ static struct {
 	enum hostile hcase;
 	unsigned int every, count;	/* every Nth packet to B, at most COUNT times */
 	unsigned long seen;		/* packets to B since the case was set */
-	/* rewrite: the second step, due at rw_due (ms) */
+	/* rewrite: the second step, once the driver has taken the used entries up to rw_taken
+	 * (EVENT_IDX: its used_event says so), else at rw_due (ms); given up at rw_due then */
 	bool rw_pending;
 	struct rxbuf rw_first, rw_second;
 	uint32_t rw_len;
+	uint16_t rw_taken;
 	uint64_t rw_due;
 } H = { .every = 5, .count = 10 };
 
@@ -190,8 +194,8 @@ static void vq_start(struct dev *d)
 		q->num = info.num;
 		q->last_avail = q->used_idx = info.split.avail_index;
 		q->desc = (void *)iova_va(d, info.desc_addr, 16 * info.num);
-		q->avail = (void *)iova_va(d, info.driver_addr, 4 + 2 * info.num);
-		q->used = (void *)iova_va(d, info.device_addr, 4 + 8 * info.num);
+		q->avail = (void *)iova_va(d, info.driver_addr, 6 + 2 * info.num);  /* + used_event */
+		q->used = (void *)iova_va(d, info.device_addr, 6 + 8 * info.num);  /* + avail_event */
 		q->ready = info.ready && q->desc && q->avail && q->used;
 		/* the kernel drops the kickfd at reset: give it again for every start */
 		if (ioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &ev))
@@ -276,6 +280,20 @@ static int create_dev(int ctl, const char *name, uint8_t last_mac_byte, uint64_t
 
 /* --- rings ---------------------------------------------------------------------------------------- */
 static bool has(struct dev *d, int bit) { return d->features & (1ULL << bit); }
+
+/* EVENT_IDX: the driver's used_event (how far it has taken used entries when it last asked
+ * for an interrupt) and our avail_event (kick us once it posts past what we have taken). */
+static uint16_t used_event(struct vq *q)
+{
+	return __atomic_load_n(&q->avail->ring[q->num], __ATOMIC_ACQUIRE);
+}
+
+static void set_avail_event(struct dev *d, struct vq *q)
+{
+	if (q->ready && has(d, VIRTIO_RING_F_EVENT_IDX))
+		__atomic_store_n((uint16_t *)&q->used->ring[q->num], q->last_avail,
+				 __ATOMIC_RELEASE);
+}
 
 static bool avail_pending(struct vq *q)
 {
@@ -403,11 +421,13 @@ static void hostile_act(struct dev *d, const uint8_t *pkt, uint32_t len)
 		H.rw_first = b;
 		H.rw_second = b2;
 		H.rw_len = len;
-		/* No EVENT_IDX: the daemon cannot see when the driver took the upper buffer, so it
-		 * waits. If the driver has not synced it by then, the rewrite is plain corruption
-		 * of data not yet delivered, which no driver can catch: the case is timing-dependent
-		 * (seen under heavy host load). TODO: offer EVENT_IDX and wait for used_event. */
-		H.rw_due = now_ms() + 200;
+		H.rw_taken = q->used_idx;
+		/* The rewrite must come after the driver took (and synced) the upper buffer, or it
+		 * is plain corruption of data not yet delivered, which no driver can catch. With
+		 * EVENT_IDX the driver's used_event tells (the main loop waits for it, 2 s at most,
+		 * then gives the case up); without, a 200 ms wait is all there is: timing-dependent
+		 * (seen failing under heavy host load). */
+		H.rw_due = now_ms() + (has(d, VIRTIO_RING_F_EVENT_IDX) ? 2000 : 200);
 		H.rw_pending = true;
 		C.hostile[H.hcase]++;
 		return;
@@ -420,6 +440,16 @@ static void hostile_act(struct dev *d, const uint8_t *pkt, uint32_t len)
 	C.hostile[H.hcase]++;
 }
 
+/* rewrite: has the driver taken the upper buffer? Its used_event is past it, by at most a
+ * ring; 0 is what virtio_ring writes while it polls with callbacks off, so it says nothing. */
+static bool hostile_rewrite_taken(struct dev *d)
+{
+	struct vq *q = &d->vq[0];
+	uint16_t ue = used_event(q);
+
+	return ue && (uint16_t)(ue - H.rw_taken) <= q->num;
+}
+
 /* rewrite, second step: the upper buffer's payload rewritten through our mapping after the
  * driver took it, then the lower buffer completed with a length reaching over the upper one */
 static void hostile_rewrite_finish(struct dev *d)
@@ -429,6 +459,15 @@ static void hostile_rewrite_finish(struct dev *d)
 	H.rw_pending = false;
 	if (!d->vq[0].ready)
 		return;
+	if (has(d, VIRTIO_RING_F_EVENT_IDX) && !hostile_rewrite_taken(d)) {
+		/* not taken in time: the lower buffer back as a runt, no rewrite */
+		memset(H.rw_first.va, 0, HDR_LEN);
+		push_used(&d->vq[0], H.rw_first.head, HDR_LEN);
+		publish(d, 0);
+		C.hostile[H_REWRITE]--;
+		C.hostile_skipped++;
+		return;
+	}
 	if (len > HDR_LEN + 80)
 		memset(H.rw_second.va + HDR_LEN + 80, 0xAA, len - HDR_LEN - 80);
 	memset(H.rw_first.va, 0, HDR_LEN);
@@ -603,8 +642,8 @@ static void on_signal(int sig) { (void)sig; stop = 1; }
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s [--no-mrg] [--no-csum] [--mtu N] [--ctl FIFO] [--hostile CASE]\n"
-		"          [--every N] [--count N] [-v]\n"
+		"usage: %s [--no-mrg] [--no-csum] [--no-event-idx] [--mtu N] [--ctl FIFO]\n"
+		"          [--hostile CASE] [--every N] [--count N] [-v]\n"
 		"hostile cases (B's RX side, every Nth packet, COUNT times):\n"
 		"  len+8 len+4096 len-max  used len over the buffer size\n"
 		"  len0 len-short          used len 0 / shorter than the virtio-net header\n"
@@ -626,12 +665,14 @@ int main(int argc, char **argv)
 		{ "mtu", required_argument, 0, 'u' }, { "ctl", required_argument, 0, 'f' },
 		{ "hostile", required_argument, 0, 'H' }, { "every", required_argument, 0, 'e' },
 		{ "count", required_argument, 0, 'n' }, { "verbose", no_argument, 0, 'v' },
+		{ "no-event-idx", no_argument, 0, 'E' },
 		{ 0 }
 	};
 	uint64_t features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_ACCESS_PLATFORM) |
 			    (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_MTU) |
 			    (1ULL << VIRTIO_NET_F_STATUS) | (1ULL << VIRTIO_NET_F_MRG_RXBUF) |
-			    (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM);
+			    (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+			    (1ULL << VIRTIO_RING_F_EVENT_IDX);
 	const char *ctl_path = NULL, *hcase = "none";
 	unsigned int every = 0, count = 0;
 	uint16_t mtu = 1500;
@@ -652,6 +693,7 @@ int main(int argc, char **argv)
 		case 'e': every = atoi(optarg); break;
 		case 'n': count = atoi(optarg); break;
 		case 'v': verbose = true; break;
+		case 'E': features &= ~(1ULL << VIRTIO_RING_F_EVENT_IDX); break;
 		default: usage(argv[0]);
 		}
 	}
@@ -700,6 +742,8 @@ int main(int argc, char **argv)
 			uint64_t t = now_ms();
 
 			timeout = H.rw_due > t ? (int)(H.rw_due - t) : 0;
+			if (has(&devs[1], VIRTIO_RING_F_EVENT_IDX) && timeout > 1)
+				timeout = 1;	/* used_event is polled, not signalled */
 		}
 		if (poll(pfd, 7, timeout) < 0) {
 			if (errno == EINTR)
@@ -716,10 +760,20 @@ int main(int argc, char **argv)
 		}
 		if (pfd[6].revents & POLLIN)
 			handle_ctl(ctlfd);
-		/* whatever kicked, move every pending TX (an RX kick means new room as well) */
-		for (i = 0; i < 2; i++)
-			do_tx(&devs[i]);
-		if (H.rw_pending && now_ms() >= H.rw_due)
+		/* whatever kicked, move every pending TX (an RX kick means new room as well); with
+		 * EVENT_IDX, ask for the next kicks, then look again for what came in meanwhile */
+		do {
+			for (i = 0; i < 2; i++)
+				do_tx(&devs[i]);
+			for (i = 0; i < 2; i++)
+				for (j = 0; j < NVQ; j++)
+					set_avail_event(&devs[i], &devs[i].vq[j]);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		} while ((devs[0].vq[1].ready && avail_pending(&devs[0].vq[1])) ||
+			 (devs[1].vq[1].ready && avail_pending(&devs[1].vq[1])));
+		if (H.rw_pending && (now_ms() >= H.rw_due ||
+				     (has(&devs[1], VIRTIO_RING_F_EVENT_IDX) &&
+				      hostile_rewrite_taken(&devs[1]))))
 			hostile_rewrite_finish(&devs[1]);
 	}
 	print_stats();
