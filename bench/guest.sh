@@ -73,10 +73,10 @@ run_one() { # VARIANT MODE QUEUES ROUND
 		pp1=$(pp_sum)
 	fi
 	devB=$(vn_nics | tail -1)
-	ring=$(vn_in "$(vn_ns "$devB")" ethtool -g "$devB" | awk '/^RX:/ { n = $2 } END { print n + 0 }')
+	ring=$(vn_ethtool_value "$devB" -g RX cur)
 	# the record is printed whole or not at all (a run whose iperf3 printed nothing fails here)
 	"$VN_PY" "$TOP/bench/record.py" run "$v" "$mode" "$q" "$r" "$profile" "$res" "$tr_res" "$((t1 - t0))" \
-		"$pp0" "$pp1" "$ring" >> "$out" || return 1
+		"$pp0" "$pp1" "${ring:-0}" >> "$out" || return 1
 	vn_progress "bench: $profile $mode/$q round $r $v: $(kv bps "$res" | awk '{printf "%.2f", $1/1e9}') Gbit/s"
 	return 0
 }

@@ -88,6 +88,13 @@ vn_stat() { # NS DEV COUNTER...: the netdev's statistics counters (rx_bytes, rx_
 	fi
 	ip netns exec "$ns" bash -c 'cd "/sys/class/net/$0/statistics" && for c; do read -r v < "$c" && echo "$v"; done' "$dev" "$@"
 }
+vn_ethtool_value() { # DEV OPTION FIELD [cur]: FIELD of `ethtool -g|-l DEV` (in DEV's netns):
+	# the maximum (its first "FIELD:" line), or with cur the current setting (its last); empty
+	# if absent
+	vn_in "$(vn_ns "$1")" ethtool "$2" "$1" | awk -v f="$3:" -v cur="${4:+1}" '
+		$1 == f { v = $2; if (!cur) exit }
+		END { print v }'
+}
 vn_ethtool_stats() { # NS DEV NAME...: the values of `ethtool -S DEV` counters NAME (device
 	# totals, e.g. rx_xdp_drops), one a line, 0 if absent
 	local ns=$1 dev=$2

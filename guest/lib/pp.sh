@@ -33,7 +33,7 @@ vn_pools_expected() { # VARIANT: the number of live pools the loaded driver shou
 	for dev in $(vn_nics); do
 		[ "$(vn_rx_mode "$dev")" != big ] || continue
 		# max_queue_pairs pools exist, whatever the current channel count: the device's max
-		q=$(vn_in "$(vn_ns "$dev")" ethtool -l "$dev" | awk '/Combined:/ { print $2; exit }')
+		q=$(vn_ethtool_value "$dev" -l Combined)
 		n=$((n + ${q:-1}))
 	done
 	echo "$n"

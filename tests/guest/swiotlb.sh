@@ -24,11 +24,11 @@ for v in "${VN_VARIANTS[@]}"; do
 	vn_load_wired "$v" || continue
 	q=1
 	for dev in $(vn_nics); do
-		max=$(vn_in "$(vn_ns "$dev")" ethtool -l "$dev" | awk '/^Combined:/ { n = $2 } END { print n + 0 }')
-		vn_in "$(vn_ns "$dev")" ethtool -L "$dev" combined "$max" > /dev/null 2>&1 && q=$max
+		max=$(vn_ethtool_value "$dev" -l Combined)
+		vn_in "$(vn_ns "$dev")" ethtool -L "$dev" combined "${max:-1}" > /dev/null 2>&1 && q=${max:-1}
 	done
 	b=$(vn_nics | tail -1)
-	ring=$(vn_in "$(vn_ns "$b")" ethtool -g "$b" | awk '/^RX:/ { n = $2 } END { print n + 0 }')
+	ring=$(vn_ethtool_value "$b" -g RX cur)
 	loaded=$(slots)
 	echo 0 > "$dbg/io_tlb_used_hiwater"
 	vn_iperf "$secs" -P "$q" > /dev/null
