@@ -46,13 +46,17 @@ run_test() { # VARIANT TEST [LABEL]: the test's KTAP lines as results "VARIANT: 
 	fi
 }
 
+nics() { # sets b (under test) and a (peer, TSO/GSO off: MTU-sized packets for B)
+	b=$(vn_nics | tail -1)
+	a=$(vn_nics | head -1)
+	ip netns exec "${VN_NS[0]}" ethtool -K "$a" tso off gso off > /dev/null 2>&1
+}
+
 ktap_plan
 [ ${#xdp_tests[@]} = 0 ] || vn_xdp_hold || { ktap_fail "XDP programs loaded"; ktap_exit; }
 for v in "${VN_VARIANTS[@]}"; do
 	vn_load_wired "$v" || continue
-	b=$(vn_nics | tail -1)
-	a=$(vn_nics | head -1)
-	ip netns exec "${VN_NS[0]}" ethtool -K "$a" tso off gso off > /dev/null 2>&1
+	nics
 	# stats.py's check_down takes B down and up: its IPv6 address, which the tests after it
 	# use, must survive that (as on a NIPA machine's configured interfaces)
 	for ns in "${VN_NS[@]}"; do ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.keep_addr_on_down=1; done
@@ -60,9 +64,7 @@ for v in "${VN_VARIANTS[@]}"; do
 	if [ ${#xdp_tests[@]} -gt 0 ]; then
 		vn_set_rx_mode small
 		ktap_result $? "$v: small mode"
-		b=$(vn_nics | tail -1)
-		a=$(vn_nics | head -1)
-		ip netns exec "${VN_NS[0]}" ethtool -K "$a" tso off gso off > /dev/null 2>&1
+		nics
 		if vn_xdp_attach "${VN_NS[1]}" "$b" pass; then
 			ktap_ok "$v: XDP_PASS attached to B"
 			f0=$(vn_ethtool_stats "${VN_NS[1]}" "$b" rx0_alloc_fail)

@@ -440,13 +440,17 @@ static void hostile_act(struct dev *d, const uint8_t *pkt, uint32_t len)
 	C.hostile[H.hcase]++;
 }
 
-/* rewrite: has the driver taken the upper buffer? Its used_event is past it, by at most a
- * ring; 0 is what virtio_ring writes while it polls with callbacks off, so it says nothing. */
+/* rewrite: has the driver taken the upper buffer, as far as EVENT_IDX tells? Its used_event
+ * is past it, by at most a ring; 0 is what virtio_ring writes while it polls with callbacks
+ * off, so it says nothing. Without EVENT_IDX: never known. */
 static bool hostile_rewrite_taken(struct dev *d)
 {
 	struct vq *q = &d->vq[0];
-	uint16_t ue = used_event(q);
+	uint16_t ue;
 
+	if (!has(d, VIRTIO_RING_F_EVENT_IDX))
+		return false;
+	ue = used_event(q);
 	return ue && (uint16_t)(ue - H.rw_taken) <= q->num;
 }
 
@@ -771,9 +775,7 @@ int main(int argc, char **argv)
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		} while ((devs[0].vq[1].ready && avail_pending(&devs[0].vq[1])) ||
 			 (devs[1].vq[1].ready && avail_pending(&devs[1].vq[1])));
-		if (H.rw_pending && (now_ms() >= H.rw_due ||
-				     (has(&devs[1], VIRTIO_RING_F_EVENT_IDX) &&
-				      hostile_rewrite_taken(&devs[1]))))
+		if (H.rw_pending && (now_ms() >= H.rw_due || hostile_rewrite_taken(&devs[1])))
 			hostile_rewrite_finish(&devs[1]);
 	}
 	print_stats();
