@@ -6,6 +6,8 @@
 # A virtio_net.c change rebuilds only that module (seconds). Extra make args (W=1 C=1) pass through.
 # VNPP_EXTRA_MODS="NAME=PATH/virtio_net.c ...": more variants, build/mods/NAME/virtio_net.ko (a
 # variant broken on purpose, the previous revision of the series...), for `vn_load NAME`.
+# tests/broken/NAME.sed: the patched driver broken on purpose by that sed script, to show a test
+# can fail: build/mods/NAME/virtio_net.ko.
 # VNPP_FLAVOUR=debug: against build/kbuild-debug into build/mods-debug.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -34,4 +36,14 @@ build_module base "$base_tree/drivers/net/virtio_net.c" "$@"
 build_module pp "$BUILD/linux/drivers/net/virtio_net.c" "$@"
 build_module vnpp_pm "$TOP/tests/modules/vnpp_pm.c"
 build_module vnpp_netpoll "$TOP/tests/modules/vnpp_netpoll.c"
+build_module vnpp_probefault "$TOP/tests/modules/vnpp_probefault.c"
+for f in "$TOP"/tests/broken/*.sed; do
+	name=$(basename "$f" .sed)
+	mkdir -p "$BUILD/broken/$name"
+	sed -f "$f" "$BUILD/linux/drivers/net/virtio_net.c" > "$BUILD/broken/$name/virtio_net.c.new"
+	cmp -s "$BUILD/broken/$name/virtio_net.c.new" "$BUILD/linux/drivers/net/virtio_net.c" &&
+		die "tests/broken/$name.sed no longer changes the driver"
+	mv "$BUILD/broken/$name/virtio_net.c.new" "$BUILD/broken/$name/virtio_net.c"
+	build_module "$name" "$BUILD/broken/$name/virtio_net.c" "$@"
+done
 for m in ${VNPP_EXTRA_MODS:-}; do build_module "${m%%=*}" "${m#*=}" "$@"; done
