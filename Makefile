@@ -14,8 +14,9 @@ check-full:
 	VNPP_BOOTS=tests/boots-full.txt EDGE_FULL=1 VNPP_SCENARIO_TIMEOUT=7200 VNPP_BOOT_TIMEOUT=21600 bash scripts/check.sh
 
 # The debug kernel flavour (config/vnpp-debug.config: KASAN, lockdep, kmemleak, ...), its own
-# build (build/kbuild-debug: 11 minutes cold here) and the boots of tests/boots-debug.txt, with
-# longer timeouts (everything runs 5-15 times slower under KASAN and TCG).
+# build (build/kbuild-debug: 16 minutes with an empty ccache here) and the boots of
+# tests/boots-debug.txt, with longer timeouts (everything runs 5-15 times slower under KASAN and
+# TCG).
 check-debug:
 	VNPP_FLAVOUR=debug VNPP_BOOTS=tests/boots-debug.txt VNPP_SCENARIO_TIMEOUT=5400 KSELFTEST_TIMEOUT=2700 \
 		VNPP_BOOT_TIMEOUT=14400 bash scripts/check.sh

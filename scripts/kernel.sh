@@ -34,7 +34,7 @@ if [ "$(cat "$obj/.vnpp-config-id" 2>/dev/null)" != "$stamp" ]; then
 fi
 
 start=$(date +%s)
-step "building bzImage and modules in $obj (cold: 963 s for the lean one alone on 2 cores, the debug one longer; log: $obj/build.log)"
+step "building bzImage and modules in $obj (with an empty ccache about 16 minutes on 2 cores, either flavour; log: $obj/build.log)"
 ( kmake -j"$(nproc)" bzImage modules > "$obj/build.log" 2>&1 ) &
 pid=$!
 while kill -0 $pid 2>/dev/null; do
