@@ -71,11 +71,13 @@ if out=$(GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email \
 	setsid -w git -C "$wt" send-email --dry-run --confirm=never --smtp-server=/bin/true \
 	--from="$from" --8bit-encoding=UTF-8 --suppress-cc=self "$TOP"/series/*.patch \
 	2>&1 < /dev/null) &&
-	echo "$out" | grep -q '^Dry-OK'; then
-	ok "git send-email --dry-run ($(echo "$out" | grep -c '^Dry-OK') mails)"
-	echo "$out" | grep -m1 -E '^(To|Cc):' | diag
+	grep -q '^Dry-OK' <<< "$out"; then
+	# here-strings, not pipes: the output is over 64 KiB, and `echo | grep -q` under pipefail
+	# fails whenever grep exits before echo has written it all (SIGPIPE)
+	ok "git send-email --dry-run ($(grep -c '^Dry-OK' <<< "$out") mails)"
+	grep -m1 -E '^(To|Cc):' <<< "$out" | diag
 else
-	echo "$out" | grep -v '^(mbox)' | tail -12 | diag
+	grep -v '^(mbox)' <<< "$out" | tail -12 | diag
 	not_ok "git send-email --dry-run"
 fi
 git -C "$base_repo" worktree remove --force "$wt"
