@@ -39,11 +39,11 @@ build_module vnpp_netpoll "$TOP/tests/modules/vnpp_netpoll.c"
 build_module vnpp_probefault "$TOP/tests/modules/vnpp_probefault.c"
 for f in "$TOP"/tests/broken/*.sed; do
 	name=$(basename "$f" .sed)
-	mkdir -p "$BUILD/broken/$name"
-	sed -f "$f" "$BUILD/linux/drivers/net/virtio_net.c" > "$BUILD/broken/$name/virtio_net.c.new"
-	cmp -s "$BUILD/broken/$name/virtio_net.c.new" "$BUILD/linux/drivers/net/virtio_net.c" &&
+	src=$BUILD/broken/$name/virtio_net.c
+	mkdir -p "${src%/*}"
+	sed -f "$f" "$BUILD/linux/drivers/net/virtio_net.c" > "$src"
+	cmp -s "$src" "$BUILD/linux/drivers/net/virtio_net.c" &&
 		die "tests/broken/$name.sed no longer changes the driver"
-	mv "$BUILD/broken/$name/virtio_net.c.new" "$BUILD/broken/$name/virtio_net.c"
-	build_module "$name" "$BUILD/broken/$name/virtio_net.c" "$@"
+	build_module "$name" "$src" "$@"  # copies it only when it changed: no needless rebuild
 done
 for m in ${VNPP_EXTRA_MODS:-}; do build_module "${m%%=*}" "${m#*=}" "$@"; done

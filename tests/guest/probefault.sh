@@ -1,19 +1,19 @@
 #!/bin/bash
-# Probe error paths after the page pools exist: bind NIC B while the Nth fault-injection point
-# (a slab or page allocation, GFP_KERNEL ones too) reached after probe's first page_pool_create()
-# fails, for N = 1, 1 + STRIDE, ... until a bind goes through without reaching N. The test
-# module tests/modules/vnpp_probefault.c arms the binding task's fail-nth from a return probe on
+# Probe error paths after the page pools exist: bind NIC B while the Nth fault-injection point (a
+# slab or page allocation, GFP_KERNEL ones too) reached after probe's first page_pool_create()
+# fails, for N = 1, 1 + STRIDE, ... until a bind goes through without reaching N. The test module
+# tests/modules/vnpp_probefault.c arms the binding task's fail-nth from a return probe on
 # page_pool_create(), so that only the failure points from the first pool on are hit: the other
 # pools' creation, register_netdevice() and what it allocates, the driver core's steps after
 # probe. (Counting from the start of the bind would also fail the transport's IRQ set-up, where
-# 6.12's generic IRQ code WARNs and then fails every later probe.) After each failed bind no pool
-# of B may be left, neither listed (page-pool-get) nor still referenced (the module counts the
-# references page_pool_create() and page_pool_use_xdp_mem() take and page_pool_destroy() drops:
-# a pool whose netdev never registered is in no netdev's list); at the end B binds and carries traffic, and after the final
-# unload nothing is left (vn_end). On the debug kernel, kmemleak (listed after this scenario)
-# names what leaked. The path patch 2 fixes, the IRQ moderation set-up, is not among them: it
-# needs VIRTIO_NET_F_VQ_NOTF_COAL, which neither QEMU 7.2 nor VDUSE offers. The unpatched
-# driver creates no pool: skipped.
+# 6.12's generic IRQ code WARNed in remove_proc_entry().) After each failed bind no pool of B may
+# be left, neither listed (page-pool-get) nor still referenced (the module counts the references
+# page_pool_create() and page_pool_use_xdp_mem() take and page_pool_destroy() drops: a pool whose
+# netdev never registered is in no netdev's list); at the end B binds and carries traffic, and
+# after the final unload nothing is left (vn_end). On the debug kernel, kmemleak (listed after
+# this scenario) names what leaked. The path patch 2 fixes, the IRQ moderation set-up, is not
+# among them: it needs VIRTIO_NET_F_VQ_NOTF_COAL, which neither QEMU 7.2 nor VDUSE offers. The
+# unpatched driver creates no pool: skipped.
 # Knobs: EDGE_PROBEFAULT_STRIDE (CI 8, full 1), EDGE_PROBEFAULT_MAX (2000) binds at most.
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
 stride=$(vn_knob EDGE_PROBEFAULT_STRIDE 8 1)

@@ -7,14 +7,13 @@
  *
  * /proc/<pid>/fail-nth alone counts from the start of the bind: it then also
  * fails the transport's IRQ and MSI-X set-up, where this kernel's generic
- * IRQ code does not recover (remove_proc_entry() WARNs, later probes fail
- * with -ENOENT). A return probe on page_pool_create() arms the task's own
+ * IRQ code WARNs in remove_proc_entry(). A return probe on page_pool_create() arms the task's own
  * fail_nth instead, once per write of nth:
  *
  *   echo $$ > /sys/module/vnpp_probefault/parameters/pid
  *   echo N  > /sys/module/vnpp_probefault/parameters/nth   (clears armed)
  *   echo virtio1 > /sys/bus/virtio/drivers/virtio_net/bind
- *   cat /sys/module/vnpp_probefault/parameters/armed        (1: armed)
+ *   cat /sys/module/vnpp_probefault/parameters/armed        (Y: armed)
  *   cat /proc/self/fail-nth   (0 once armed: the Nth point failed; more: it was never reached)
  *   cat /sys/module/vnpp_probefault/parameters/pools        (references held)
  *
