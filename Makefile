@@ -26,7 +26,7 @@ check-debug:
 lint deps tree kernel modules progs series series-check:
 	bash scripts/$@.sh
 
-# The benchmark (scripts/bench.sh): mergeable and small, one queue, DMA API off/on/strict vIOMMU;
+# The benchmark (scripts/bench.sh): mergeable, small and big packets, one queue, DMA API off/on/strict vIOMMU;
 # FULL=1 the whole matrix, QUICK=1 a short smoke run.
 bench:
 	bash scripts/bench.sh

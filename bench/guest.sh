@@ -57,7 +57,7 @@ setup() { # VARIANT MODE QUEUES
 }
 
 run_one() { # VARIANT MODE QUEUES ROUND
-	local v=$1 mode=$2 q=$3 r=$4 pp0 pp1 t0 t1 res tr_res
+	local v=$1 mode=$2 q=$3 r=$4 pp0 pp1 t0 t1 res tr_res ring bufp
 	setup "$v" "$mode" "$q" || { vn_log "setup $v $mode/$q failed"; return 1; }
 	vn_iperf 2 -P "$q" > /dev/null  # warm up: rings full, pools primed
 	pp0=
@@ -74,9 +74,10 @@ run_one() { # VARIANT MODE QUEUES ROUND
 	fi
 	devB=$(vn_nics | tail -1)
 	ring=$(vn_ethtool_value "$devB" -g RX cur)
+	bufp=$(vn_rx_buf_pages "$devB")
 	# the record is printed whole or not at all (a run whose iperf3 printed nothing fails here)
 	"$VN_PY" "$TOP/bench/record.py" run "$v" "$mode" "$q" "$r" "$profile" "$res" "$tr_res" "$((t1 - t0))" \
-		"$pp0" "$pp1" "${ring:-0}" >> "$out" || return 1
+		"$pp0" "$pp1" "${ring:-0}" "${bufp:-1}" >> "$out" || return 1
 	vn_progress "bench: $profile $mode/$q round $r $v: $(kv bps "$res" | awk '{printf "%.2f", $1/1e9}') Gbit/s"
 	return 0
 }
@@ -97,6 +98,10 @@ for cell in "${cells[@]}"; do
 			n=$((n + 1))
 			el=$((SECONDS - t_start))
 			echo "[bench] $profile $mode q=$q round $r/$rounds $v ($n/$total, ${el}s elapsed, ETA $(( n > 1 ? el * (total - n + 1) / (n - 1) : 0 ))s)"
+			# a run that fails is tried once more (iperf3 once found its server's port
+			# refused, build/bench/20261204-045701/nodma): only a second failure is recorded
+			run_one "$v" "$mode" "$q" "$r" && continue
+			echo "[bench] run failed, once more: $v $mode/$q round $r"
 			run_one "$v" "$mode" "$q" "$r" || { echo "[bench] run failed: $v $mode/$q round $r"; failed "$v" "$mode" "$q" "$r"; }
 		done
 	done

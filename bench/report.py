@@ -23,6 +23,7 @@ import statistics
 import sys
 
 PROFILES = {"nodma": "DMA API off", "dma": "DMA API on", "viommu": "vIOMMU, iommu.strict=1"}
+MODES = {"mergeable": "Mergeable buffers", "small": "Small buffers", "big": "Big packets"}
 
 
 def load(paths):
@@ -177,13 +178,15 @@ def targets(rows, want, lacking, missing_files=()):
     items = []
     for p, m, q, b, pp in rows:
         mem = [busiest_pool_mem(r) for r in pp]
-        ring = max((r.get("rx_ring") or 0) for r in pp)
+        ring = max((r.get("rx_ring") or 0) * r.get("rx_buf_pages", 1) for r in pp)
         if ring and mem and all(x is not None for x, _ in mem):
             top, note = max(mem)
             bound = (ring + PP_CACHE) * 4096
             items.append(((p, m, q), top <= bound, "%d KiB (bound %d KiB)%s" % (
                 top / 1024, bound / 1024, note)))
-    check("memory held by the busiest pool <= (ring + %d cache) pages" % PP_CACHE, items)
+    check("memory held by the busiest pool <= (ring pages + %d cache) pages; ring pages: "
+          "ring size x pages per buffer (big packets: 18, as many as base posts)" % PP_CACHE,
+          items)
     return out
 
 
@@ -272,7 +275,7 @@ def main():
             g = [r["gbps"] for r in rs]
             chart.append('"%s" %s %.3f %.3f %.3f' % (label, name, statistics.median(g), min(g), max(g)))
     for (prof, mode), rows in by_table.items():
-        title = "%s buffers, %s" % ("Mergeable" if mode == "mergeable" else "Small", PROFILES.get(prof, prof))
+        title = "%s, %s" % (MODES.get(mode, mode), PROFILES.get(prof, prof))
         txt += text_table(title, THROUGHPUT_HEAD, rows) + [""]
     if alloc_rows:
         txt += ["RX-side page allocations per GiB received (atomic mm_page_alloc weighted",

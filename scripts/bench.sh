@@ -3,11 +3,12 @@
 # (base and pp alternating in that boot), then bench/report.py: tables, JSON, chart and the
 # cover letter's performance section, all under build/bench/<date>/ (nothing outside build/:
 # `make series BENCH=build/bench/<date>` puts a run into the cover letter).
-# The default run is the one a user wants first: mergeable and small, one queue, with the DMA
-# API off, on, and under a strict vIOMMU, 3 rounds (measured: see README).
+# The default run is the one a user wants first: mergeable, small and big packets, one queue,
+# with the DMA API off, on, and under a strict vIOMMU, 3 rounds (measured: see README).
 # Env: FULL=1 (the whole matrix: also N-queue cells, 5 rounds), QUICK=1 (3 rounds of 4 s,
 #      no vIOMMU: a smoke test of the benchmark, never for the cover letter), ROUNDS, SECS (6),
 #      PROFILES ("nodma dma viommu"), QUEUES (2: the N of the N-queue cells = guest vCPUs),
+#      CELLS (MODE:QUEUES..., e.g. "big:1": those cells in every profile instead),
 #      VNPP_ICOUNT (-icount options; default shift=1,sleep=off; empty: MTTCG instead),
 #      VNPP_SETUP_ONLY=1 (stop after the packages and the tree: scripts/fresh-clone.sh).
 # Why -icount: the vCPUs run in one host thread and guest time is counted in instructions
@@ -26,14 +27,15 @@ for s in kernel modules; do bash "$TOP/scripts/$s.sh"; done
 q=${QUEUES:-2}
 if [ "${QUICK:-0}" = 1 ]; then
 	kind=quick rounds=${ROUNDS:-3} secs=${SECS:-4} profiles=${PROFILES:-nodma dma}
-	cells=(mergeable:1 small:1)
+	cells=(mergeable:1 small:1 big:1)
 elif [ "${FULL:-0}" = 1 ]; then
 	kind=full rounds=${ROUNDS:-5} secs=${SECS:-6} profiles=${PROFILES:-nodma dma viommu}
-	cells=(mergeable:1 "mergeable:$q" small:1 "small:$q")
+	cells=(mergeable:1 "mergeable:$q" small:1 "small:$q" big:1 "big:$q")
 else
 	kind=default rounds=${ROUNDS:-3} secs=${SECS:-6} profiles=${PROFILES:-nodma dma viommu}
-	cells=(mergeable:1 small:1)
+	cells=(mergeable:1 small:1 big:1)
 fi
+[ -z "${CELLS:-}" ] || read -ra cells <<< "$CELLS"
 out=$BUILD/bench/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 echo "$kind" > "$out/kind"
@@ -50,7 +52,7 @@ files=() t_bench=$(date +%s) i=0
 read -ra profs <<< "$profiles"
 for prof in "${profs[@]}"; do
 	pcells=("${cells[@]}")
-	[ "$prof" != viommu ] || pcells=(mergeable:1 small:1)
+	[ "$prof" != viommu ] || [ -n "${CELLS:-}" ] || pcells=(mergeable:1 small:1 big:1)
 	dir=$out/$prof
 	mkdir -p "$dir"
 	echo "$prof" > "$dir/profile"

@@ -6,7 +6,8 @@
 #   PROFILE (comma separated or repeated): mergeable (default) small big  nodma (default) dma
 #           viommu  mq=N  vduse (no QEMU NICs: A and B are VDUSE devices of build/vduse/vduse_net,
 #           started in the guest by guest/init.sh; implies dma; small: the daemon without MRG_RXBUF)
-#           swiotlb (dma, and every streaming mapping bounces: swiotlb=force)  ring=N (RX ring size)
+#           swiotlb (dma, and every streaming mapping bounces: swiotlb=force; swiotlb=MIB: a bounce
+#           buffer of MIB MiB instead of the default 64)  ring=N (RX ring size)
 #   OUTDIR  (default build/runs/<timestamp>-<profile>) is shared writable at the same path in
 #           the guest. Host writes: env, cmd, qemu.cmd, qemu.log, console.log;
 #           guest writes: progress, guest.log, rc, dmesg.txt (and whatever the command writes)
@@ -36,7 +37,7 @@ shift $((OPTIND - 1))
 [ $shell = 1 ] || [ $# -gt 0 ] || usage
 
 # Profile -> device options, netdev options, machine options, guest cmdline.
-rxmode=mergeable dma=nodma viommu=0 mq=1 vduse=0 swiotlb=0 ring=
+rxmode=mergeable dma=nodma viommu=0 mq=1 vduse=0 swiotlb=0 swiotlb_mib='' ring=
 for p in "${profiles[@]}"; do
 	case $p in
 	mergeable|small|big) rxmode=$p ;;
@@ -45,6 +46,7 @@ for p in "${profiles[@]}"; do
 	mq=[0-9]*) mq=${p#mq=} ;;
 	vduse) vduse=1 dma=dma ;;
 	swiotlb) swiotlb=1 dma=dma ;;
+	swiotlb=[0-9]*) swiotlb=1 dma=dma swiotlb_mib=${p#swiotlb=} ;;
 	ring=[0-9]*) ring=${p#ring=} ;;
 	*) die "unknown profile '$p'" ;;
 	esac
@@ -53,7 +55,7 @@ profile="$rxmode,$dma"
 [ $viommu = 0 ] || profile+=",viommu"
 [ "$mq" = 1 ] || profile+=",mq=$mq"
 [ $vduse = 0 ] || profile+=",vduse"
-[ $swiotlb = 0 ] || profile+=",swiotlb"
+[ $swiotlb = 0 ] || profile+=",swiotlb${swiotlb_mib:+=$swiotlb_mib}"
 [ -z "$ring" ] || profile+=",ring=$ring"
 
 dev_opts=''
@@ -75,7 +77,8 @@ if [ $viommu = 1 ]; then
 	iommu_dev=(-device "intel-iommu,intremap=on,caching-mode=on")
 	append_extra=" intel_iommu=on iommu.strict=1"
 fi
-[ $swiotlb = 0 ] || append_extra+=" swiotlb=force"  # every streaming DMA mapping bounces
+# every streaming DMA mapping bounces; the buffer is counted in 2 KiB slots
+[ $swiotlb = 0 ] || append_extra+=" swiotlb=${swiotlb_mib:+$((swiotlb_mib * 512)),}force"
 
 kernel=$KBUILD/arch/x86/boot/bzImage
 nics=(-netdev "tap,id=nA,ifname=tapA,script=no,downscript=no,vhost=off$net_opts"

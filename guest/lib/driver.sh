@@ -55,15 +55,40 @@ vn_filters_clear() { # drop all feature filters (the next bind negotiates everyt
 	done
 	true
 }
-vn_rx_mode() { # DEV: mergeable|small|big as negotiated (features: bit i is character i)
-	local f
-	f=$(vn_in "$(vn_ns "$1")" cat "/sys/class/net/$1/device/features") || return 1
+vn_rx_mode() { # DEV: mergeable|small|big as negotiated (features: bit i is character i). Big
+	# packets (virtnet_set_big_packets()): no MRG_RXBUF, and any of GUEST_TSO4/TSO6/ECN/UFO or
+	# a device MTU (VIRTIO_NET_F_MTU, bit 3: the netdev's max MTU then) above 1500
+	local f ns
+	ns=$(vn_ns "$1")
+	f=$(vn_in "$ns" cat "/sys/class/net/$1/device/features") || return 1
 	if [ "${f:15:1}" = 1 ]; then
 		echo mergeable
-	elif [[ ${f:7:4} == *1* ]]; then  # any of GUEST_TSO4/TSO6/ECN/UFO: big packets
+	elif [[ ${f:7:4} == *1* ]] || { [ "${f:3:1}" = 1 ] && [ "$(_vn_max_mtu "$ns" "$1")" -gt 1500 ]; }; then
 		echo big
 	else
 		echo small
+	fi
+}
+_vn_max_mtu() { # NS DEV: DEV's max MTU (0 if unknown)
+	local m
+	m=$(_vn_ip "$1" -d link show dev "$2" | sed -n 's/.* maxmtu \([0-9]*\).*/\1/p')
+	echo "${m:-0}"
+}
+vn_rx_buf_pages() { # DEV: the pages one RX buffer of DEV holds: 1 (or part of one), or in big
+	# packets mode 1 + MAX_SKB_FRAGS with guest GSO, else 1 + DIV_ROUND_UP(MTU, PAGE_SIZE)
+	# (virtnet_set_big_packets(); net.core.max_skb_frags is MAX_SKB_FRAGS unless lowered)
+	local mode ns f
+	mode=$(vn_rx_mode "$1") || return 1
+	if [ "$mode" != big ]; then
+		echo 1
+		return 0
+	fi
+	ns=$(vn_ns "$1")
+	f=$(vn_in "$ns" cat "/sys/class/net/$1/device/features") || return 1
+	if [[ ${f:7:4} == *1* ]]; then
+		echo $(($(cat /proc/sys/net/core/max_skb_frags) + 1))
+	else
+		echo $((($(_vn_max_mtu "$ns" "$1") + 4095) / 4096 + 1))
 	fi
 }
 vn_device_features() { # VIRTIODEV: the feature bits the device offers, as a string whose

@@ -27,11 +27,10 @@ vn_pp_ids() { # [LINES]: the ids of the live pools (of LINES from vn_pp list, el
 	awk '!/detach-time=/ { for (i = 1; i <= NF; i++) if ($i ~ /^id=/) print substr($i, 4) }' <<< "$l" | sort -n | xargs
 }
 vn_pools_expected() { # VARIANT: the number of live pools the loaded driver should have with
-	# both NICs bound: pp = one per RX queue of each NIC (none in big packets mode), base none
+	# both NICs bound: pp = one per RX queue of each NIC, in every RX mode; base none
 	local v=$1 n=0 dev q
 	[ "$v" = pp ] || { echo 0; return; }
 	for dev in $(vn_nics); do
-		[ "$(vn_rx_mode "$dev")" != big ] || continue
 		# max_queue_pairs pools exist, whatever the current channel count: the device's max
 		q=$(vn_ethtool_value "$dev" -l Combined)
 		n=$((n + ${q:-1}))

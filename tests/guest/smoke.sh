@@ -1,7 +1,7 @@
 #!/bin/bash
 # Smoke: each virtio_net variant loads, wires up (ping A->B over v4 and v6) and moves
 # iperf3 traffic A->B for SMOKE_SECS (2) seconds; the throughput is a diag line. Then the
-# page pools: pp has one per RX queue of each NIC (none in big packets mode), base none, and
+# page pools: pp has one per RX queue of each NIC (in every RX mode), base none, and
 # none is destroyed.
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
 secs=${SMOKE_SECS:-2}

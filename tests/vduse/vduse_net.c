@@ -3,9 +3,12 @@
  * vduse_net: two VDUSE virtio-net devices joined by a wire, in one userspace process.
  *
  * What NIC A transmits is received by NIC B and the other way round: the virtio_net_hdr and
- * the frame are copied from A's TX chain into one (small) or several (mergeable) RX buffers
- * of B, num_buffers set; dropped when B has no RX buffer. Split ring, no indirect
- * descriptors, one queue pair (6.12 refuses CTRL_VQ for VDUSE net). Event index offered
+ * the frame are copied from A's TX chain into one (small, big) or several (mergeable) RX
+ * buffers of B, num_buffers set; dropped when B has no RX buffer. An RX buffer is a chain of
+ * writable descriptors, filled in order: one descriptor in mergeable and small mode; in big
+ * packets mode (no MRG_RXBUF, and --mtu above 1500 as no guest GSO is offered) the header
+ * alone, the rest of the first page, then whole pages. Split ring, no indirect descriptors,
+ * one queue pair (6.12 refuses CTRL_VQ for VDUSE net). Event index offered
  * (--no-event-idx: not): avail_event is kept at what was taken, interrupts are sent always
  * (spurious ones are allowed), used_event tells the rewrite case when the driver took a buffer.
  *
@@ -13,7 +16,9 @@
  * vduseB): virtio_vdpa binds them, virtio_net drives them.
  *
  * Hostile mode: on B's RX side, every Nth packet for a bounded number of times, do something
- * a broken or malicious device would do (see usage()), then deliver the packet normally.
+ * a broken or malicious device would do (see usage()), then deliver the packet normally. On a
+ * chain the cases mean what they do on a single buffer (lengths are over the whole chain),
+ * but for rewrite, which needs two buffers on one page and is skipped.
  * Commands on the control fifo (--ctl PATH), one a line:
  *   hostile CASE [EVERY [COUNT]]   switch to that case (none: well behaved)
  *   stats                          print the counters (one "stats ..." line on stdout)
@@ -48,6 +53,7 @@
 #define MAXMAPS 64
 #define HDR_LEN sizeof(struct virtio_net_hdr_mrg_rxbuf)	/* VERSION_1: always 12 */
 #define MAXPKT (HDR_LEN + 65536)
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 struct map { uint64_t start, last; uint8_t *va; };
 
@@ -73,8 +79,10 @@ struct dev {
 	struct dev *peer;
 };
 
-/* One RX buffer taken from the avail ring: its head, where it is, how much it holds. */
-struct rxbuf { uint16_t head; uint64_t iova; uint8_t *va; uint32_t cap; };
+/* One RX buffer taken from the avail ring: its head, its segments (a chain of at most a ring's
+ * worth of descriptors) in order, how much they hold in all. */
+struct rxseg { uint64_t iova; uint8_t *va; uint32_t len; };
+struct rxbuf { uint16_t head, nseg; uint32_t cap; struct rxseg seg[QSIZE]; };
 
 enum hostile {
 	H_NONE, H_LEN_PLUS8, H_LEN_PLUS4096, H_LEN_MAX, H_LEN0, H_LEN_SHORT, H_NBUF_OVER,
@@ -324,27 +332,65 @@ static void publish(struct dev *d, int i)
 		ioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &idx);
 }
 
-/* Take the next RX chain of q: a single writable buffer (the driver posts no chains in
- * mergeable and small mode; a chain counts by its first descriptor only). */
+/* Take the next RX buffer of q: the chain at its next avail entry, every descriptor of it
+ * writable and mapped. A bad one (an index out of the ring, a read-only or unmapped segment, a
+ * chain longer than the ring: a loop, a total size over 4 GiB) counts as bad_desc and stays
+ * where it is, as does every buffer after it. */
 static bool take_rx(struct dev *d, struct vq *q, struct rxbuf *b)
 {
 	struct vring_desc *ds;
+	struct rxseg *s;
+	uint16_t i;
 
 	if (!avail_pending(q))
 		return false;
-	b->head = q->avail->ring[q->last_avail % q->num];
-	if (b->head >= q->num)
-		return false;
-	ds = &q->desc[b->head];
-	b->iova = ds->addr;
-	b->cap = ds->len;
-	b->va = (ds->flags & VRING_DESC_F_WRITE) ? iova_va(d, ds->addr, ds->len) : NULL;
-	if (!b->va) {
-		C.bad_desc++;
-		return false;
-	}
+	i = b->head = q->avail->ring[q->last_avail % q->num];
+	b->nseg = 0;
+	b->cap = 0;
+	do {
+		if (i >= q->num || b->nseg == MIN(q->num, QSIZE))
+			goto bad;
+		ds = &q->desc[i];
+		s = &b->seg[b->nseg++];
+		s->iova = ds->addr;
+		s->len = ds->len;
+		s->va = (ds->flags & VRING_DESC_F_WRITE) ? iova_va(d, ds->addr, ds->len) : NULL;
+		if (!s->va || b->cap + s->len < b->cap)
+			goto bad;
+		b->cap += s->len;
+		i = ds->next;
+	} while (ds->flags & VRING_DESC_F_NEXT);
 	q->last_avail++;
 	return true;
+bad:
+	C.bad_desc++;
+	return false;
+}
+
+/* Write N bytes at offset OFF of b, across its segments, as far as it holds: the bytes written */
+static uint32_t rx_put(const struct rxbuf *b, uint32_t off, const void *src, uint32_t n)
+{
+	const struct rxseg *s;
+	uint32_t done = 0, k;
+	int i;
+
+	for (i = 0; i < b->nseg && done < n; i++) {
+		s = &b->seg[i];
+		if (off >= s->len) {
+			off -= s->len;
+			continue;
+		}
+		k = MIN(s->len - off, n - done);
+		memcpy(s->va + off, (const uint8_t *)src + done, k);
+		done += k;
+		off = 0;
+	}
+	return done;
+}
+
+static void rx_set_nbuf(const struct rxbuf *b, uint16_t nbuf)
+{
+	rx_put(b, offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers), &nbuf, sizeof(nbuf));
 }
 
 static uint16_t csum_fold(const uint8_t *p, size_t n, uint32_t sum)
@@ -364,10 +410,10 @@ static uint16_t csum_fold(const uint8_t *p, size_t n, uint32_t sum)
 static void hostile_act(struct dev *d, const uint8_t *pkt, uint32_t len)
 {
 	struct vq *q = &d->vq[0];
-	struct virtio_net_hdr_mrg_rxbuf *h;
 	struct rxbuf b, b2;
 	uint32_t ulen;
-	bool mrg = has(d, VIRTIO_NET_F_MRG_RXBUF);
+	uint16_t nbuf = 1;
+	uint8_t x;
 
 	if (H.hcase == H_NONE || ++H.seen % H.every || C.hostile[H.hcase] >= H.count ||
 	    H.rw_pending)
@@ -376,20 +422,18 @@ static void hostile_act(struct dev *d, const uint8_t *pkt, uint32_t len)
 		C.hostile_skipped++;
 		return;
 	}
-	/* a plausible packet in the buffer: this one's copy (cut to fit) */
-	memcpy(b.va, pkt, len < b.cap ? len : b.cap);
-	h = (void *)b.va;
-	h->num_buffers = 1;
-	ulen = len < b.cap ? len : b.cap;
+	/* a plausible packet in the buffer: this one's copy (cut to fit); the lengths below are
+	 * over the whole buffer (all of a chain) */
+	ulen = rx_put(&b, 0, pkt, len);
 	switch (H.hcase) {
 	case H_LEN_PLUS8: ulen = b.cap + 8; break;
 	case H_LEN_PLUS4096: ulen = b.cap + 4096; break;
 	case H_LEN_MAX: ulen = 0xffffffff; break;
 	case H_LEN0: ulen = 0; break;
 	case H_LEN_SHORT: ulen = HDR_LEN - 2; break;
-	case H_NBUF_OVER: h->num_buffers = 3; break;
-	case H_NBUF_RING: h->num_buffers = 0xffff; break;
-	case H_NBUF0: h->num_buffers = 0; break;
+	case H_NBUF_OVER: nbuf = 3; break;
+	case H_NBUF_RING: nbuf = 0xffff; break;
+	case H_NBUF0: nbuf = 0; break;
 	case H_ID_BOGUS:
 		push_used(q, q->num + 7, ulen);	/* an id never posted, then the real one */
 		break;
@@ -399,24 +443,29 @@ static void hostile_act(struct dev *d, const uint8_t *pkt, uint32_t len)
 	case H_CORRUPT:
 		/* well-formed length, payload bytes flipped: a good packet made bad (the check
 		 * that the intact-stream test can fail) */
-		if (ulen > HDR_LEN + 80)
-			b.va[ulen - 20] ^= 0x5a;
+		if (ulen > HDR_LEN + 80) {
+			x = pkt[ulen - 20] ^ 0x5a;
+			rx_put(&b, ulen - 20, &x, 1);
+		}
 		break;
 	case H_REWRITE:
-		/* the buffer after this one, if it lies on the same page above it */
-		if (!take_rx(d, q, &b2)) {
+		/* the buffer after this one, if it lies on the same page above it. Single buffers
+		 * only: a chain (big packets mode) has its pages to itself, nothing to reach over
+		 * into, so the case never applies there (skipped) */
+		if (b.nseg > 1 || !take_rx(d, q, &b2)) {
 			q->last_avail--;
 			C.hostile_skipped++;
 			return;
 		}
-		if (b2.iova <= b.iova || (b2.iova >> 12) != (b.iova >> 12) || b2.cap < len) {
+		if (b2.nseg > 1 || b2.seg[0].iova <= b.seg[0].iova ||
+		    (b2.seg[0].iova >> 12) != (b.seg[0].iova >> 12) || b2.cap < len) {
 			q->last_avail -= 2;	/* both stay posted: try again later */
 			C.hostile_skipped++;
 			return;
 		}
 		/* the good packet into the upper buffer, completed now; the lower one later */
-		memcpy(b2.va, pkt, len);
-		((struct virtio_net_hdr_mrg_rxbuf *)b2.va)->num_buffers = 1;
+		rx_put(&b2, 0, pkt, len);
+		rx_set_nbuf(&b2, 1);
 		push_used(q, b2.head, len);
 		H.rw_first = b;
 		H.rw_second = b2;
@@ -434,8 +483,8 @@ static void hostile_act(struct dev *d, const uint8_t *pkt, uint32_t len)
 	default:
 		break;
 	}
-	if (!mrg && h->num_buffers != 1)
-		h->num_buffers = 1;	/* ignored in small mode anyway */
+	/* num_buffers means nothing without MRG_RXBUF: 1 there */
+	rx_set_nbuf(&b, has(d, VIRTIO_NET_F_MRG_RXBUF) ? nbuf : 1);
 	push_used(q, b.head, ulen);
 	C.hostile[H.hcase]++;
 }
@@ -465,7 +514,7 @@ static void hostile_rewrite_finish(struct dev *d)
 		return;
 	if (has(d, VIRTIO_RING_F_EVENT_IDX) && !hostile_rewrite_taken(d)) {
 		/* not taken in time: the lower buffer back as a runt, no rewrite */
-		memset(H.rw_first.va, 0, HDR_LEN);
+		memset(H.rw_first.seg[0].va, 0, HDR_LEN);
 		push_used(&d->vq[0], H.rw_first.head, HDR_LEN);
 		publish(d, 0);
 		C.hostile[H_REWRITE]--;
@@ -473,10 +522,11 @@ static void hostile_rewrite_finish(struct dev *d)
 		return;
 	}
 	if (len > HDR_LEN + 80)
-		memset(H.rw_second.va + HDR_LEN + 80, 0xAA, len - HDR_LEN - 80);
-	memset(H.rw_first.va, 0, HDR_LEN);
-	((struct virtio_net_hdr_mrg_rxbuf *)H.rw_first.va)->num_buffers = 1;
-	push_used(&d->vq[0], H.rw_first.head, H.rw_second.iova + len - H.rw_first.iova);
+		memset(H.rw_second.seg[0].va + HDR_LEN + 80, 0xAA, len - HDR_LEN - 80);
+	memset(H.rw_first.seg[0].va, 0, HDR_LEN);
+	rx_set_nbuf(&H.rw_first, 1);
+	push_used(&d->vq[0], H.rw_first.head,
+		  H.rw_second.seg[0].iova + len - H.rw_first.seg[0].iova);
 	publish(d, 0);
 }
 
@@ -486,7 +536,7 @@ static void deliver(struct dev *d, uint8_t *pkt, uint32_t len)
 	int side = d->name[5] == 'B';
 	struct vq *q = &d->vq[0];
 	struct virtio_net_hdr_mrg_rxbuf *h = (void *)pkt;
-	struct rxbuf b[64];
+	static struct rxbuf b[64];
 	uint32_t off = 0, n, i, nbufs = 0;
 	bool mrg = has(d, VIRTIO_NET_F_MRG_RXBUF);
 
@@ -510,26 +560,28 @@ static void deliver(struct dev *d, uint8_t *pkt, uint32_t len)
 	h->hdr.gso_type = VIRTIO_NET_HDR_GSO_NONE;
 	if (side)
 		hostile_act(d, pkt, len);
-	/* buffers first (all or none: they stay posted if the packet does not fit) */
+	/* buffers first (all or none: they stay posted if the packet does not fit), each one's
+	 * cap cut to what it gets; then header and frame scattered across them */
 	while (off < len) {
 		if (nbufs == 64 || !take_rx(d, q, &b[nbufs])) {
 			q->last_avail -= nbufs;
 			C.drop_nobuf[side]++;
 			return;
 		}
-		n = len - off < b[nbufs].cap ? len - off : b[nbufs].cap;
+		n = MIN(len - off, b[nbufs].cap);
 		if ((!nbufs && n < HDR_LEN) || (!mrg && n < len)) {
 			q->last_avail -= nbufs + 1;
 			C.drop_toobig[side]++;
 			return;
 		}
-		memcpy(b[nbufs].va, pkt + off, n);
 		b[nbufs++].cap = n;
 		off += n;
 	}
-	((struct virtio_net_hdr_mrg_rxbuf *)b[0].va)->num_buffers = nbufs;
-	for (i = 0; i < nbufs; i++)
+	h->num_buffers = nbufs;
+	for (i = 0, off = 0; i < nbufs; off += b[i++].cap) {
+		rx_put(&b[i], 0, pkt + off, b[i].cap);
 		push_used(q, b[i].head, b[i].cap);
+	}
 	C.rx[side]++;
 }
 
@@ -649,13 +701,13 @@ static void usage(const char *argv0)
 		"usage: %s [--no-mrg] [--no-csum] [--no-event-idx] [--mtu N] [--ctl FIFO]\n"
 		"          [--hostile CASE] [--every N] [--count N] [-v]\n"
 		"hostile cases (B's RX side, every Nth packet, COUNT times):\n"
-		"  len+8 len+4096 len-max  used len over the buffer size\n"
+		"  len+8 len+4096 len-max  used len over the buffer size (a chain's: all of it)\n"
 		"  len0 len-short          used len 0 / shorter than the virtio-net header\n"
 		"  nbuf-over nbuf-ring     num_buffers 3 for one buffer / 0xffff (over the ring)\n"
 		"  nbuf0                   num_buffers 0\n"
 		"  rewrite                 complete a buffer, rewrite it through the mapping, then\n"
 		"                          complete the buffer below it on that page with a length\n"
-		"                          reaching over it\n"
+		"                          reaching over it (single buffers: never for a chain)\n"
 		"  id-bogus id-twice       a used id never posted / one buffer completed twice\n"
 		"  corrupt                 flip a payload byte of a good packet (tests the tests)\n",
 		argv0);
