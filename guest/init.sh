@@ -50,6 +50,8 @@ for m in lib/dim/dimlib.ko net/core/failover.ko drivers/net/net_failover.ko; do
 	[ ! -f "$KBUILD/$m" ] || insmod "$KBUILD/$m" || say "insmod $m failed"
 done
 cd "$TOP" || say "no $TOP"
+# tools newer than the machine's (scripts/tools.sh: ethtool with --json for the kernel's tests)
+[ ! -d "$BUILD/tools/bin" ] || export PATH=$BUILD/tools/bin:$PATH
 case ,$VNPP_PROFILE, in # the NICs are VDUSE devices: the daemon and its vdpa devices first
 *,vduse,*)
 	extra=

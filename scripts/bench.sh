@@ -10,7 +10,7 @@
 #      PROFILES ("nodma dma viommu"), QUEUES (2: the N of the N-queue cells = guest vCPUs),
 #      CELLS (MODE:QUEUES..., e.g. "big:1": those cells in every profile instead),
 #      VNPP_ICOUNT (-icount options; default shift=1,sleep=off; empty: MTTCG instead),
-#      VNPP_SETUP_ONLY=1 (stop after the packages and the tree: scripts/fresh-clone.sh).
+#      VNPP_SETUP_ONLY=1 (stop after the packages, the tools and the tree: scripts/fresh-clone.sh).
 # Why -icount: the vCPUs run in one host thread and guest time is counted in instructions
 # (2 ns each with shift=1), so host load hardly moves the figures. QUICK runs of the same
 # 1-queue cells here had a run-to-run spread, (max-min)/median, of median 53% (worst 87%)
@@ -20,7 +20,7 @@ set -euo pipefail
 export VNPP_ICOUNT=${VNPP_ICOUNT-shift=1,sleep=off}
 guest_visible "$TOP"  # before the build: the boots need the checkout in the guest
 
-for s in deps tree; do bash "$TOP/scripts/$s.sh"; done
+for s in deps tools tree; do bash "$TOP/scripts/$s.sh"; done
 [ -z "${VNPP_SETUP_ONLY:-}" ] || { step "set-up done (VNPP_SETUP_ONLY)"; exit 0; }
 for s in kernel modules; do bash "$TOP/scripts/$s.sh"; done
 

@@ -1,15 +1,16 @@
 #!/bin/bash
-# `make check`: the host checks (lint, a fresh clone's set-up), the build stages (deps, tree,
-# kernel, modules, progs, bpf, kselftest), then one boot per line of tests/boots.txt running its scenarios
+# `make check`: the packages, the host checks (lint, unit tests, a fresh clone's set-up from an
+# empty cache), the build stages (tools, tree, kernel, modules, progs, bpf, kselftest), then one boot per line of tests/boots.txt running its scenarios
 # (guest/run.sh), then one result line per test and the closing "N passed, N failed, N skipped".
 # Logs: build/check/. Exit status 1 on any failure, or on a skip tests/skips.txt does not list.
 # A boots line is "PROFILE [NAME=VALUE...] SCENARIO...": the assignments are that boot's
 # environment, in the guest too (VNPP_FLAVOUR=debug boots the debug kernel, whose kernel and
 # modules stages then run too).
-# Env: VNPP_BOOT_TIMEOUT (1800 s per boot), VNPP_BOOTS (tests/boots.txt),
+# Env: VNPP_BOOT_TIMEOUT (1800 s per boot), VNPP_BOOTS (tests/boots.txt), VNPP_BOOT_JOBS (boots
+#      at a time: the host's cores),
 #      VNPP_FLAVOUR (debug: the debug kernel for every boot, logs in build/check-debug/, no
 #      series-check), VNPP_CHECK_DIR (the logs' directory instead),
-#      VNPP_SETUP_ONLY=1 (stop after the packages and the tree: scripts/fresh-clone.sh).
+#      VNPP_SETUP_ONLY=1 (stop after the packages, the tools and the tree: scripts/fresh-clone.sh).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -64,7 +65,9 @@ host_check() { # NAME SCRIPT: a host check printing KTAP; log $logs/NAME.tap, re
 	bash "$TOP/scripts/results.sh" --ktap host "$1" "$logs/$1.tap" $? >> "$results"
 }
 
-# Host checks first (seconds), then the set-up, which a fresh clone must manage on its own.
+# The packages first (the host checks need shellcheck and pyflakes), then the host checks
+# (seconds), then the rest of the set-up, which a fresh clone must manage on its own.
+stage deps
 if [ -z "${VNPP_FLAVOUR:-}" ] && [ -z "${VNPP_SETUP_ONLY:-}" ]; then
 	host_check lint "$TOP/scripts/lint.sh"
 	for t in "$TOP"/tests/host/*-test.sh; do # unit tests of the workbench's own tools
@@ -73,7 +76,7 @@ if [ -z "${VNPP_FLAVOUR:-}" ] && [ -z "${VNPP_SETUP_ONLY:-}" ]; then
 	step "host tests: $(grep -c '^PASS host' "$results") passed, $(grep -c '^FAIL host' "$results") failed"
 fi
 
-stage deps
+stage tools
 stage tree
 [ -z "${VNPP_SETUP_ONLY:-}" ] || { step "set-up done (VNPP_SETUP_ONLY)"; exit 0; }
 [ -n "${VNPP_FLAVOUR:-}" ] || host_check fresh-clone "$TOP/scripts/fresh-clone.sh"  # a fresh clone's set-up
@@ -84,6 +87,9 @@ for f in $flavours; do stage kernel "$f"; stage modules "$f"; done
 # Not again for another kernel flavour: it checks the patches, not the kernel.
 [ -n "${VNPP_FLAVOUR:-}" ] || host_check series-check "$TOP/scripts/series-check.sh"
 
+# Each boot's vCPUs share one host thread (scripts/vm.sh: VNPP_TCG=single), so two boots run at
+# a time (VNPP_BOOT_JOBS), one a host core.
+boot_jobs=${VNPP_BOOT_JOBS:-$(nproc)}
 dirs=() i=0
 while read -r profile words; do
 	i=$((i + 1))
@@ -103,14 +109,16 @@ while read -r profile words; do
 	grep -qxF "$boot" "$logs"/boot*/boot.name 2>/dev/null && boot+=" #$i"
 	echo "$boot" > "$dir/boot.name"
 	for f in "${files[@]}"; do basename "$f" .sh; done > "$dir/scenarios"
+	while [ "$(jobs -pr | wc -l)" -ge "$boot_jobs" ]; do wait -n; done
 	step "boot $i: $boot: $(xargs < "$dir/scenarios")${envs[*]:+ (${envs[*]})}"
 	(
 		for e in "${envs[@]}"; do export "${e?}"; done
 		bash "$TOP/scripts/vm.sh" -p "$profile" "${envs[@]/#/-e}" -t "${VNPP_BOOT_TIMEOUT:-1800}" \
-			-o "$dir" -- guest/run.sh "${files[@]}" < /dev/null
-	)
-	grep -h '^# ' "$dir"/ktap/*.tap 2>/dev/null | sed 's/^/    /'
+			-o "$dir" -- guest/run.sh "${files[@]}" 2>&1 | sed -u "s/^/boot $i: /"
+		grep -h '^# ' "$dir"/ktap/*.tap 2>/dev/null | sed "s/^/    boot $i: /"
+	) < /dev/null &
 done <<< "$boots"
+wait
 
 # The collector's own failure fails the run: without it the stage lines alone would pass.
 if ! out=$(bash "$TOP/scripts/results.sh" "${dirs[@]}") || [ -z "$out" ]; then

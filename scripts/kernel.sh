@@ -17,7 +17,6 @@ for d in drivers/net drivers/net/virtio_net; do
 	[ -f "$src/tools/testing/selftests/$d/config" ] && selftest_configs+=("$src/tools/testing/selftests/$d/config")
 done
 cat "${selftest_configs[@]}" "$TOP/config/vnpp.config" ${VNPP_FLAVOUR:+"$TOP/config/vnpp-$VNPP_FLAVOUR.config"} > "$frag"
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/vnpp/ccache}
 # Paths below the checkout reach the compiler relative to the build directory: a clone
 # elsewhere on this machine (CI's) finds the objects this one compiled in the cache.
 export CCACHE_BASEDIR=$TOP

@@ -8,7 +8,12 @@ T0=${T0:-$(date +%s)}
 # VNPP_FLAVOUR=debug = the same plus config/vnpp-debug.config (build/kbuild-debug, build/mods-debug).
 KBUILD=$BUILD/kbuild${VNPP_FLAVOUR:+-$VNPP_FLAVOUR}
 VNPP_MODS=$BUILD/mods${VNPP_FLAVOUR:+-$VNPP_FLAVOUR}
-export TOP BUILD T0 KBUILD VNPP_MODS
+# The cache (VNPP_CACHE, ~/.cache/vnpp): downloaded packages, the private apt configuration of
+# scripts/apt-newer.sh, ccache, the unpacked QEMU. A fresh machine has none of it.
+CACHE=${VNPP_CACHE:-$HOME/.cache/vnpp}
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
+QEMU_DIR=$CACHE/qemu
+export TOP BUILD T0 KBUILD VNPP_MODS CACHE QEMU_DIR
 
 # KTAP lines of the host checks (lint.sh, fresh-clone.sh): numbered; on failure DIAG (text) as
 # "# " lines before the result, where scripts/results.sh looks for the why of a failure.
@@ -65,3 +70,6 @@ series_id() {
 
 # The Debian package version of the base tree in build/linux.
 base_version() { git -C "$BUILD/linux" log -1 --format=%s "$(git -C "$BUILD/linux" rev-list --max-parents=0 HEAD)" | awk '{print $NF}'; }
+
+# A script that stops on an error (set -e) says where and on what, instead of exiting silently.
+trap 'echo "error: ${BASH_SOURCE[0]##*/}:$LINENO: exit $? from: $BASH_COMMAND" >&2' ERR

@@ -14,7 +14,6 @@ set -euo pipefail
 
 obj=$KBUILD
 [ -f "$obj/arch/x86/boot/bzImage" ] || die "no kernel in $obj: run scripts/kernel.sh first"
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/vnpp/ccache}
 # Paths below the checkout reach the compiler relative to the build directory: a clone
 # elsewhere on this machine (CI's) finds the objects this one compiled in the cache.
 export CCACHE_BASEDIR=$TOP

@@ -5,20 +5,27 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-cache=${VNPP_CACHE:-$HOME/.cache/vnpp}
 tree=$BUILD/linux
-mkdir -p "$cache" "$BUILD"
+mkdir -p "$CACHE" "$BUILD"
 
-newest_deb() { printf '%s\n' "$cache"/linux-source-6.12_*.deb | grep -v '\*' | sort -V | tail -1; }
+# The newest cached package, or nothing (a glob that matched nothing is dropped: nullglob).
+newest_deb() {
+	local debs
+	debs=$(shopt -s nullglob; printf '%s\n' "$CACHE"/linux-source-6.12_*.deb)
+	[ -z "$debs" ] || sort -V <<< "$debs" | tail -1
+}
 deb=$(newest_deb)
 if [ -z "$deb" ]; then
-	step "downloading linux-source-6.12 (apt-get download) into $cache"
-	(cd "$cache" && { apt-get download linux-source-6.12 2>&1 | grep -v '^W: Download is performed unsandboxed'; true; })
+	step "downloading linux-source-6.12 (apt-get download) into $CACHE"
+	download() { (cd "$CACHE" && apt-get -o APT::Sandbox::User=root download linux-source-6.12); }
+	# the machine's package lists may predate the newest upload: update them once and retry
+	download || { step "apt-get download failed: updating the package lists"; apt-get update -qq && download; } ||
+		die "apt-get download linux-source-6.12 failed"
 	deb=$(newest_deb)
-	[ -n "$deb" ] || die "apt-get download linux-source-6.12 gave no package (apt-get update first?)"
+	[ -n "$deb" ] || die "apt-get download linux-source-6.12 gave no package in $CACHE"
 fi
 pkgver=$(dpkg-deb -f "$deb" Version)
-tarball=$cache/linux-source-6.12_$pkgver.tar.xz
+tarball=$CACHE/linux-source-6.12_$pkgver.tar.xz
 if [ ! -f "$tarball" ]; then
 	step "unpacking $deb"
 	dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/src/linux-source-6.12.tar.xz > "$tarball.tmp"

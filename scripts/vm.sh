@@ -13,14 +13,15 @@
 #           guest writes: progress, guest.log, rc, dmesg.txt (and whatever the command writes)
 #   NAME=VALUE is exported in the guest (any name; also every EDGE_* variable, VNPP_SCENARIO_TIMEOUT
 #           and KSELFTEST_TIMEOUT of vm.sh's own environment)
-# Env: VNPP_SMP (2), VNPP_MEM (2048), VNPP_ICOUNT (unset: MTTCG; else -icount options),
+# Env: VNPP_SMP (2), VNPP_MEM (2048), VNPP_TCG (single; multi: MTTCG), VNPP_ICOUNT (-icount options),
+#      VNPP_QEMU (system: the machine's QEMU; else the one `scripts/tools.sh qemu` unpacks),
 #      VNPP_FLAVOUR (unset: the lean kernel; debug: build/kbuild-debug and build/mods-debug).
 # Exit status: the guest command's, or 124 on timeout, 125 if the guest left no rc,
 # 126 if the console log shows kernel trouble (scripts/console-scan.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '2,17s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,18s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 profiles=() timeout=1800 out='' shell=0 guest_env=()
 while getopts p:e:t:o:sh opt; do
@@ -118,11 +119,25 @@ if [ $shell = 1 ]; then
 else
 	serial=(-serial "file:$out/console.log" -monitor none)
 fi
-# MTTCG (one host thread per vCPU) by default; VNPP_ICOUNT=OPTS runs the vCPUs in one thread,
-# counting instructions (-icount OPTS, e.g. shift=auto,sleep=off): slower, its own noise.
-accel=(-accel "tcg,thread=multi")
+# The emulator: VNPP_QEMU=system is the machine's own QEMU (Debian 12: 7.2); anything else the
+# newer QEMU that `scripts/tools.sh qemu` unpacks into the cache (with its own firmware and modules).
+if [ "${VNPP_QEMU:-system}" = system ]; then
+	qemu_bin=(qemu-system-x86_64)
+else
+	[ -x "$QEMU_DIR/usr/bin/qemu-system-x86_64" ] || die "no QEMU in $QEMU_DIR (run scripts/tools.sh qemu)"
+	qemu_bin=("$QEMU_DIR/usr/bin/qemu-system-x86_64" -L "$QEMU_DIR/usr/share/qemu")
+	export QEMU_MODULE_DIR=$QEMU_DIR/usr/lib/x86_64-linux-gnu/qemu
+fi
+# TCG's threads: VNPP_TCG=single (the default: all vCPUs in one host thread, in turn) or multi
+# (MTTCG, one host thread per vCPU). MTTCG is unsound for a kernel that patches its own text
+# while another vCPU runs it (kprobes, static keys): a vCPU can run an int3 after the kernel
+# took it out and synchronised every CPU ("Oops: int3" at virtnet_poll+0x1, in QEMU 7.2 and
+# 10.0 alike; tests/guest/textpoke.sh shows it within 100 kprobe cycles, single within none of
+# 2000). VNPP_ICOUNT=OPTS runs the vCPUs in one thread counting instructions (-icount OPTS,
+# e.g. shift=auto,sleep=off): slower, its own noise.
+accel=(-accel "tcg,thread=${VNPP_TCG:-single}")
 [ -z "${VNPP_ICOUNT:-}" ] || accel=(-accel "tcg,thread=single" -icount "$VNPP_ICOUNT")
-qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
+qemu=("${qemu_bin[@]}" -nodefaults -no-user-config -display none -no-reboot
 	-machine "$machine" "${accel[@]}" -cpu max -smp "${VNPP_SMP:-2}" -m "${VNPP_MEM:-2048}"
 	-kernel "$kernel" -append "$append" "${serial[@]}"
 	-fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"
