@@ -76,6 +76,9 @@ patterns=(
 	# unbind or rmmod, their inflight count). Kept for pools without a netdev.
 	'stalled pool shutdown'
 	'page_pool_release_retry'
+	# page_pool_empty_ring(): "%s() page_pool refcnt %d violation" (net/core/page_pool.c):
+	# a page in the pool's ring that someone else still holds
+	'page_pool refcnt -?[0-9]+ violation'
 )
 
 # Lines a pattern above matches that are not trouble, one extended regex each.

@@ -4,10 +4,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-dest=$BUILD/kselftest
+dest=$KSELFTEST
 # installed beside, then swapped in: a guest running the old copy never sees it half gone
 rm -rf "$dest.new"
-make -s -C "$BUILD/linux/tools/testing/selftests" TARGETS=drivers/net/virtio_net \
+make -s -C "$TREE/tools/testing/selftests" TARGETS=drivers/net/virtio_net \
 	INSTALL_PATH="$dest.new" install > "$BUILD/kselftest.log" 2>&1 || { tail -20 "$BUILD/kselftest.log"; die "kselftest install failed"; }
 rm -rf "$dest.old"
 [ ! -d "$dest" ] || mv "$dest" "$dest.old"

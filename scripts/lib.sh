@@ -4,16 +4,28 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${VNPP_BUILD:-$TOP/build}
 mkdir -p "$BUILD"  # every entry point writes its logs there from its first step
 T0=${T0:-$(date +%s)}
+# The base kernel: VNPP_BASE=6.12 (the default: Debian 12's linux-source-6.12, with series/ in
+# build/linux) or 7.3 (trixie-backports' linux-source-7.3, with series-net/ then
+# series-net-next/ in build/linux-7.3). Every build directory of a base other than 6.12 carries
+# its name; the patched variant is "pp" on 6.12 (our series) and "next" on 7.3 (the net and
+# net-next series on upstream's page_pool).
+VNPP_BASE=${VNPP_BASE:-6.12}
+case $VNPP_BASE in
+6.12) BSFX='' SERIES_DIRS=series PATCHED=pp ;;
+7.3) BSFX=-7.3 SERIES_DIRS='series-net series-net-next' PATCHED=next ;;
+*) echo "error: VNPP_BASE=$VNPP_BASE: 6.12 or 7.3" >&2; exit 1 ;;
+esac
+TREE=$BUILD/linux$BSFX KSELFTEST=$BUILD/kselftest$BSFX
 # The kernel flavour: VNPP_FLAVOUR unset = the lean kernel (build/kbuild, build/mods);
 # VNPP_FLAVOUR=debug = the same plus config/vnpp-debug.config (build/kbuild-debug, build/mods-debug).
-KBUILD=$BUILD/kbuild${VNPP_FLAVOUR:+-$VNPP_FLAVOUR}
-VNPP_MODS=$BUILD/mods${VNPP_FLAVOUR:+-$VNPP_FLAVOUR}
+KBUILD=$BUILD/kbuild$BSFX${VNPP_FLAVOUR:+-$VNPP_FLAVOUR}
+VNPP_MODS=$BUILD/mods$BSFX${VNPP_FLAVOUR:+-$VNPP_FLAVOUR}
 # The cache (VNPP_CACHE, ~/.cache/vnpp): downloaded packages, the private apt configuration of
 # scripts/apt-newer.sh, ccache, the unpacked QEMU. A fresh machine has none of it.
 CACHE=${VNPP_CACHE:-$HOME/.cache/vnpp}
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
 QEMU_DIR=$CACHE/qemu
-export TOP BUILD T0 KBUILD VNPP_MODS CACHE QEMU_DIR
+export TOP BUILD T0 KBUILD VNPP_MODS CACHE QEMU_DIR VNPP_BASE TREE KSELFTEST PATCHED
 
 # KTAP lines of the host checks (lint.sh, fresh-clone.sh): numbered; on failure DIAG (text) as
 # "# " lines before the result, where scripts/results.sh looks for the why of a failure.
@@ -52,24 +64,26 @@ set_ident() {
 	git -C "$1" config user.email "$email"
 }
 
-# The patches of series/ in order, without the cover letter.
+# The patches of the base's series folders in order, without the cover letters.
 series_patches() {
-	local p
-	for p in "$TOP"/series/[0-9]*.patch; do
-		[ -e "$p" ] && [[ $p != */0000-* ]] && echo "$p"
+	local d p
+	for d in $SERIES_DIRS; do
+		for p in "$TOP/$d"/[0-9]*.patch; do
+			[ -e "$p" ] && [[ $p != */0000-* ]] && echo "$p"
+		done
 	done
 	true
 }
 
-# Identifies base version + series content: build/linux is rebuilt when it changes.
+# Identifies base version + series content: the tree ($TREE) is rebuilt when it changes.
 series_id() {
 	local p
 	mapfile -t p < <(series_patches)
 	{ echo "$1"; [ ${#p[@]} = 0 ] || cat "${p[@]}"; } | sha1sum | cut -c1-12
 }
 
-# The Debian package version of the base tree in build/linux.
-base_version() { git -C "$BUILD/linux" log -1 --format=%s "$(git -C "$BUILD/linux" rev-list --max-parents=0 HEAD)" | awk '{print $NF}'; }
+# The Debian package version of the base tree ($TREE).
+base_version() { git -C "$TREE" log -1 --format=%s "$(git -C "$TREE" rev-list --max-parents=0 HEAD)" | awk '{print $NF}'; }
 
 # A script that stops on an error (set -e) says where and on what, instead of exiting silently.
 trap 'echo "error: ${BASH_SOURCE[0]##*/}:$LINENO: exit $? from: $BASH_COMMAND" >&2' ERR

@@ -46,18 +46,25 @@ fi
 
 for dir in "$@"; do
 	boot=$(cat "$dir/boot.name" 2>/dev/null || basename "$dir")
-	if [ -s "$dir/rc" ]; then
+	rc=$([ ! -f "$dir/rc" ] || tr -dc 0-9 < "$dir/rc")
+	if [ -n "$rc" ]; then
 		echo "PASS $boot: guest ran to completion"
 	else
 		echo "FAIL $boot: guest ran to completion — no rc: timeout or crash (see $dir/console.log)"
 	fi
-	while read -r name; do
+	lines=$(while read -r name; do
 		if [ -f "$dir/ktap/$name.tap" ]; then
 			ktap "$boot" "$name" "$dir/ktap/$name.tap" "$(cat "$dir/ktap/$name.rc" 2>/dev/null || echo '?')"
 		else
 			echo "FAIL $boot: $name: did not run"
 		fi
-	done < "$dir/scenarios"
+	done < "$dir/scenarios")
+	[ -z "$lines" ] || echo "$lines"
+	# guest/run.sh's own failures between scenarios (virtio_net that would not unload) show
+	# only in its exit status and its progress lines
+	if [ -n "$rc" ] && [ "$rc" != 0 ] && ! grep -q '^FAIL ' <<< "$lines"; then
+		echo "FAIL $boot: guest exit status $rc with no failed test — $(grep -m1 'could not be unloaded' "$dir/progress" 2>/dev/null || echo "see $dir/progress")"
+	fi
 	if scan=$("$TOP/scripts/console-scan.sh" "$dir/console.log" 2>&1); then
 		echo "PASS $boot: console clean"
 	else

@@ -106,6 +106,7 @@ rm -f "$out"/{rc,progress,guest.log,dmesg.txt,console.log,qemu.cmd,qemu.log,cmd,
 # For guest/init.sh: the environment to export, and the command line (shell-quoted).
 printf 'export TOP=%q BUILD=%q KBUILD=%q VNPP_MODS=%q VNPP_OUT=%q VNPP_PROFILE=%q\n' \
 	"$TOP" "$BUILD" "$KBUILD" "$VNPP_MODS" "$out" "$profile" > "$out/env"
+printf 'export VNPP_BASE=%q TREE=%q KSELFTEST=%q PATCHED=%q\n' "$VNPP_BASE" "$TREE" "$KSELFTEST" "$PATCHED" >> "$out/env"
 for v in ${!EDGE_@} VNPP_SCENARIO_TIMEOUT KSELFTEST_TIMEOUT; do # scenario knobs (guest/lib/knobs.sh, guest/run.sh, kselftest.sh)
 	[ -z "${!v+x}" ] || printf 'export %s=%q\n' "$v" "${!v}" >> "$out/env"
 done

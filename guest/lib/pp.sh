@@ -26,10 +26,19 @@ vn_pp_ids() { # [LINES]: the ids of the live pools (of LINES from vn_pp list, el
 	if [ $# = 0 ]; then l=$(vn_pp list); else l=$1; fi
 	awk '!/detach-time=/ { for (i = 1; i <= NF; i++) if ($i ~ /^id=/) print substr($i, 4) }' <<< "$l" | sort -n | xargs
 }
+vn_has_pools() { # VARIANT MODE: does that variant take MODE's RX buffers from page pools?
+	# 6.12: pp in every mode, base never; 7.3: next in every mode, base (upstream's page_pool,
+	# 24fbd3967f3f) in mergeable and small mode, not in big packets mode.
+	case $1:$VNPP_BASE in
+	pp:* | next:*) return 0 ;;
+	base:7.3) [ "$2" != big ] ;;
+	*) return 1 ;;
+	esac
+}
 vn_pools_expected() { # VARIANT: the number of live pools the loaded driver should have with
-	# both NICs bound: pp = one per RX queue of each NIC, in every RX mode; base none
+	# both NICs bound: one per RX queue of each NIC where it has pools (vn_has_pools), else none
 	local v=$1 n=0 dev q
-	[ "$v" = pp ] || { echo 0; return; }
+	vn_has_pools "$v" "$(vn_rx_mode "$(vn_nics | head -1)")" || { echo 0; return; }
 	for dev in $(vn_nics); do
 		# max_queue_pairs pools exist, whatever the current channel count: the device's max
 		q=$(vn_ethtool_value "$dev" -l Combined)

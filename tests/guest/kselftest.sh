@@ -10,9 +10,9 @@
 # page_pool.sh alone took longer than that on the debug kernel under TCG: make check-debug
 # sets it).
 . "$(dirname "$0")/../../guest/lib.sh"
-ks=$BUILD/kselftest
+ks=$KSELFTEST
 # page_pool.sh reads the pools with the ynl CLI; an installed kselftest has no copy of it
-export YNL_CLI=$BUILD/linux/tools/net/ynl/cli.py YNL_SPEC=$BUILD/linux/Documentation/netlink/specs/netdev.yaml
+export YNL_CLI=$TREE/tools/net/ynl/cli.py YNL_SPEC=$TREE/Documentation/netlink/specs/netdev.yaml
 tests=(basic_features.sh page_pool.sh)
 
 # VARIANT TEST: runs one kselftest; prints its output as diag lines, then its KTAP result

@@ -14,7 +14,7 @@
 # Knobs: NETDRV_TESTS (the list below), NETDRV_XDP_TESTS (hw/pp_alloc_fail.py),
 #        NETDRV_TIMEOUT (300 s per test).
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
-dir=$BUILD/linux/tools/testing/selftests/drivers/net
+dir=$TREE/tools/testing/selftests/drivers/net
 read -ra tests <<< "${NETDRV_TESTS:-ping.py queues.py stats.py hw/csum.py hw/pp_alloc_fail.py hw/rss_ctx.py}"
 read -ra xdp_tests <<< "${NETDRV_XDP_TESTS-hw/pp_alloc_fail.py}"
 

@@ -53,6 +53,7 @@ reports=(
 	'[   12.345678] virtio_net virtio1: output.0:id 300 out of range'
 	'[   12.345678] NETDEV WATCHDOG: eth0 (virtio_net): transmit queue 0 timed out 5120 ms'
 	'[   73.123456] page_pool_release_retry() stalled pool shutdown: id 7, 12 inflight 60 sec'
+	'[   73.123456] page_pool_empty_ring() page_pool refcnt -1 violation'
 	# the scanner matches inside any text, so a mention on the console is reported too
 	'vnpp-init: rebind: dmesg shows a Call Trace after unbind'
 )
