@@ -1,12 +1,13 @@
-# Workbench entry points. `make check` is what CI runs (.ci/run): the boots of tests/boots.txt, the
-# last one on the debug kernel.
+# Workbench entry points. `make check` is what CI runs (.ci/run): scripts/check-all.sh, that is
+# scripts/check.sh on Linux 6.12 (the boots of tests/boots.txt, the last one on the debug kernel)
+# and then on Linux 7.3 (tests/boots-7.3.txt); VNPP_BASES picks the bases.
 PROFILE ?= mergeable,nodma
 SECS ?= 10
 
 .PHONY: check check-full check-debug lint deps tree kernel modules progs series series-check bench smoke shell
 
 check:
-	bash scripts/check.sh
+	bash scripts/check-all.sh
 
 # The same with the edge-case scenarios' full cycle counts and sizes (EDGE_FULL=1, guest/lib/knobs.sh):
 # hours under TCG, far over CI's budget.

@@ -36,6 +36,7 @@ build_module base "$base_tree/drivers/net/virtio_net.c" "$@"
 build_module "$PATCHED" "$TREE/drivers/net/virtio_net.c" "$@"
 build_module vnpp_pm "$TOP/tests/modules/vnpp_pm.c"
 build_module vnpp_netpoll "$TOP/tests/modules/vnpp_netpoll.c"
+build_module vnpp_rxlen "$TOP/tests/modules/vnpp_rxlen.c"
 build_module vnpp_probefault "$TOP/tests/modules/vnpp_probefault.c"
 # the broken variants of this base's driver (tests/broken: 6.12, tests/broken-7.3: 7.3)
 for f in "$TOP/tests/broken$BSFX"/*.sed; do

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Turn the run directories of scripts/check.sh boots into result lines, one per test:
-#   PASS|FAIL|SKIP <boot>: <scenario>: <desc>[ — reason]
+#   PASS|FAIL|SKIP|XFAIL <boot>: <scenario>: <desc>[ — reason]
+# XFAIL: a test that failed as it must on a driver with a known bug (KTAP "not ok ... # TODO").
 # A FAIL from a KTAP file is followed by the diagnostic lines ("# ...") the scenario printed
 # since its previous result, indented by four spaces (at most the last 12), so that a log's
 # tail says why.
@@ -24,6 +25,12 @@ ktap() { # BOOT NAME TAPFILE RC: the scenario's results, plus a FAIL if it broke
 			$0 = substr($0, 1, RSTART - 1)
 			if (st == "PASS") st = "SKIP"
 			reason = " — " (reason == "" ? "(no reason given)" : reason)
+		} else if (match($0, / *# *TODO( |$)/)) {
+			# a known bug (tests/known-bugs.txt): failing is expected; passing is not
+			reason = substr($0, RSTART + RLENGTH)
+			$0 = substr($0, 1, RSTART - 1)
+			reason = " — " (st == "FAIL" ? "" : "passed, expected to fail: ") reason
+			st = (st == "FAIL") ? "XFAIL" : "FAIL"
 		}
 		print st " " pre $0 reason
 		n++; if (st == "FAIL") fails++

@@ -1,14 +1,15 @@
 #!/bin/bash
-# The checks a maintainer's tooling runs on series/: applied with git am on a clean copy of
+# The checks a maintainer's tooling runs on the base's series folders (6.12: series/; 7.3:
+# series-net/ then series-net-next/): applied in that order with git am on a clean copy of
 # the base, each patch builds the driver on its own with no new W=1 or sparse (C=2) warnings
-# against the base, checkpatch --strict is clean, and git send-email --dry-run accepts the
+# against the base, checkpatch --strict --codespell is clean, and git send-email --dry-run accepts the
 # series with get_maintainer.pl's recipients. Prints KTAP lines; exit status 1 on a failure.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-obj=$BUILD/kbuild
-wt=$BUILD/series-check
-base_repo=$(git -C "$BUILD/linux" config --get remote.origin.url)
+obj=$KBUILD
+wt=$BUILD/series-check$BSFX
+base_repo=$(git -C "$TREE" config --get remote.origin.url)
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n $*"; }
 not_ok() { n=$((n + 1)); failed=1; echo "not ok $n $*"; }
@@ -20,7 +21,7 @@ warnings() { # source-file
 	rm -rf "$dir" && mkdir -p "$dir"
 	cp "$1" "$dir/" && echo 'obj-m += virtio_net.o' > "$dir/Kbuild"
 	make -s -C "$obj" M="$dir" W=1 C=2 CHECK="sparse -Wno-unknown-attribute" modules > "$dir/log" 2>&1 || echo "BUILD FAILED"
-	grep -E 'warning|error|FAILED' "$dir/log" | sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | sort -u
+	grep -E 'warning|error|FAILED' "$dir/log" | sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | sort -u || true
 }
 
 echo "KTAP version 1"
@@ -29,6 +30,13 @@ git -C "$base_repo" worktree add -q --detach "$wt" base
 set_ident "$wt"
 base_warn=$(warnings "$wt/drivers/net/virtio_net.c")
 echo "# base: $(echo "$base_warn" | grep -c . ) W=1/sparse warnings in virtio_net.c"
+# Kbuild drops C=2 with only a warning when the tree finds sparse too old (its
+# scripts/checker-valid.sh): say so, not a silent pass
+if grep -q 'is not available or not up to date' "$wt-mod/log"; then
+	ok "sparse runs on this tree # SKIP this sparse ($(sparse --version)) is too old for Linux $(make -s -C "$wt" kernelversion) (scripts/checker-valid.sh), and Debian's newer ones need a newer glibc: W=1 only"
+else
+	ok "sparse runs on this tree"
+fi
 
 for p in $(series_patches); do
 	name=$(basename "$p")
@@ -44,10 +52,10 @@ for p in $(series_patches); do
 	# file; instead, every new file must already be covered by a MAINTAINERS F: entry.
 	# UNKNOWN_COMMIT_ID: the base is a one-commit tree made from Debian's tarball, without
 	# upstream history, so a Fixes: hash cannot be looked up here (its format still is).
-	out=$(cd "$wt" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --quiet \
+	out=$(cd "$wt" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --codespell --quiet \
 		--ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID "$p" 2>&1)
-	if [ -z "$out" ]; then ok "checkpatch --strict $name"
-	else echo "$out" | diag; not_ok "checkpatch --strict $name"; fi
+	if [ -z "$out" ]; then ok "checkpatch --strict --codespell $name"
+	else echo "$out" | diag; not_ok "checkpatch --strict --codespell $name"; fi
 	uncovered=
 	while read -r f; do
 		grep -q "^--- /dev/null" <(grep -B1 "^+++ b/$f$" "$p") || continue
@@ -63,23 +71,26 @@ done
 # send-email dry run: the recipients in the headers are what get_maintainer.pl gave. Nothing
 # may depend on the machine: the sender is the patches' author (not the git identity of
 # whoever runs it), and setsid leaves it no terminal to prompt on (CI may have one).
-author=$(git mailinfo /dev/null /dev/null < "$TOP/series/0000-cover-letter.patch")
-name=$(sed -n 's/^Author: //p' <<< "$author") email=$(sed -n 's/^Email: //p' <<< "$author")
-from="$name <$email>"
-if out=$(GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email \
-	GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email \
-	setsid -w git -C "$wt" send-email --dry-run --confirm=never --smtp-server=/bin/true \
-	--from="$from" --8bit-encoding=UTF-8 --suppress-cc=self "$TOP"/series/*.patch \
-	2>&1 < /dev/null) &&
-	grep -q '^Dry-OK' <<< "$out"; then
-	# here-strings, not pipes: the output is over 64 KiB, and `echo | grep -q` under pipefail
-	# fails whenever grep exits before echo has written it all (SIGPIPE)
-	ok "git send-email --dry-run ($(grep -c '^Dry-OK' <<< "$out") mails)"
-	grep -m1 -E '^(To|Cc):' <<< "$out" | diag
-else
-	grep -v '^(mbox)' <<< "$out" | tail -12 | diag
-	not_ok "git send-email --dry-run"
-fi
+for d in $SERIES_DIRS; do
+	[ -e "$TOP/$d/0000-cover-letter.patch" ] || continue
+	author=$(git mailinfo /dev/null /dev/null < "$TOP/$d/0000-cover-letter.patch")
+	name=$(sed -n 's/^Author: //p' <<< "$author") email=$(sed -n 's/^Email: //p' <<< "$author")
+	from="$name <$email>"
+	if out=$(GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email \
+		GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email \
+		setsid -w git -C "$wt" send-email --dry-run --confirm=never --smtp-server=/bin/true \
+		--from="$from" --8bit-encoding=UTF-8 --suppress-cc=self "$TOP/$d"/*.patch \
+		2>&1 < /dev/null) &&
+		grep -q '^Dry-OK' <<< "$out"; then
+		# here-strings, not pipes: the output is over 64 KiB, and `echo | grep -q` under
+		# pipefail fails whenever grep exits before echo has written it all (SIGPIPE)
+		ok "git send-email --dry-run $d/ ($(grep -c '^Dry-OK' <<< "$out") mails)"
+		grep -m1 -E '^(To|Cc):' <<< "$out" | diag
+	else
+		grep -v '^(mbox)' <<< "$out" | tail -12 | diag
+		not_ok "git send-email --dry-run $d/"
+	fi
+done
 git -C "$base_repo" worktree remove --force "$wt"
 echo "1..$n"
 exit $failed

@@ -2,6 +2,11 @@
 # The driver variant (build/mods/<variant>/virtio_net.ko), RX modes by VIRTIO_DEBUG feature
 # filtering, the device's feature bits.
 vn_variant() { cat /run/vnpp-variant 2>/dev/null; }  # base|pp, empty if none loaded
+vn_known_bug() { # VARIANT KEY: print why, if VARIANT on this base has the bug KEY (tests/known-bugs.txt)
+	awk -v v="$1" -v b="$VNPP_BASE" -v k="$2" '
+		$1 == v && $2 == b && $3 == k { $1 = $2 = $3 = ""; sub(/^ +/, ""); print; exit }' \
+		"$TOP/tests/known-bugs.txt"
+}
 vn_unload() {
 	[ -d /sys/module/virtio_net ] || return 0
 	vn_unwire

@@ -26,6 +26,20 @@ ktap_result() { # RC DESC: ok if RC is 0, else not ok
 	shift
 	if [ "$rc" = 0 ]; then ktap_ok "$@"; else ktap_fail "$@"; fi
 }
+ktap_known() { # RC DESC KEY VARIANT: ktap_result, unless VARIANT ships the known bug KEY on this
+	# base (tests/known-bugs.txt): then the test must fail, and that failure is an expected one
+	# (KTAP TODO); a pass there means the test no longer reaches the bug, and fails
+	local rc=$1 desc=$2 why
+	why=$(vn_known_bug "$4" "$3")
+	if [ -z "$why" ]; then
+		ktap_result "$rc" "$desc"
+	elif [ "$rc" != 0 ]; then
+		_ktap_n=$((_ktap_n + 1))
+		echo "$(_ktap_line "not ok $_ktap_n $desc") # TODO known: $(_ktap_line "$why")"
+	else
+		ktap_fail "$desc (passed on $4, which has the known bug $3: the test did not reach it)"
+	fi
+}
 ktap_diag() { echo "# $*"; }
 ktap_exit() { # the deferred plan; report the scenario on the progress line, exit 1 if any test failed
 	local pass=$((_ktap_n - _ktap_nfail - _ktap_nskip))

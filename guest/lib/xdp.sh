@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # XDP programs: tests/xdp/*.c, built on the host by scripts/bpf.sh into build/bpf/xdp/.
 VN_BPF_OBJ=$BUILD/bpf
+# shellcheck disable=SC2034  # (used by the scenarios)
+VN_XDP_PORT=9999  # the UDP port the programs act on (tests/xdp/edge_xdp.h: EDGE_PORT)
 vn_bpf_fresh() { # DIR SRCDIR: every object of build/bpf/DIR is there and newer than the sources
 	# of tests/SRCDIR (else: run scripts/bpf.sh); says what is wrong on stderr
 	local dir=$VN_BPF_OBJ/$1 c o s

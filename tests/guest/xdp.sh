@@ -37,7 +37,7 @@
 cycles=$(vn_knob EDGE_XDP_CYCLES 5 20)
 count=$(vn_knob EDGE_XDP_COUNT 2000 20000)
 export VN_IPERF_TIMEOUT=60
-port=9999
+port=$VN_XDP_PORT
 nsA=${VN_NS[0]} nsB=${VN_NS[1]}
 
 ktap_plan
@@ -74,7 +74,7 @@ with_prog() { # PROG
 	local s0 s1 t0=$EPOCHREALTIME
 	attach "$1" || return 1
 	mapfile -t s0 < <(stat rx_xdp_packets rx_xdp_drops rx_xdp_tx rx_xdp_redirects tx_xdp_tx; vn_stat "$nsA" "$a" rx_packets)
-	sent=$(vn_dgram_send "$nsA" "${VN_IP4[1]}" $port "$count" 1000)
+	sent=$(vn_dgram_send "$nsA" "${VN_IP4[1]}" "$port" "$count" 1000)
 	vn_sleep 1
 	mapfile -t s1 < <(stat rx_xdp_packets rx_xdp_drops rx_xdp_tx rx_xdp_redirects tx_xdp_tx; vn_stat "$nsA" "$a" rx_packets)
 	d_pkts=$((s1[0] - s0[0])) d_drop=$((s1[1] - s0[1])) d_tx=$((s1[2] - s0[2]))
@@ -89,10 +89,10 @@ copy_path() { # PROG SEC SIZE
 	local r s0 s1 t0=$EPOCHREALTIME
 	detach
 	vn_dgram_send "$nsA" "${VN_IP4[1]}" 9997 600 64 > /dev/null
-	vn_dgram_recv_start chk "$nsB" $port "$3" 4 || return 1
+	vn_dgram_recv_start chk "$nsB" "$port" "$3" 4 || return 1
 	attach "$1" "$2" || { vn_bg_stop chk; return 1; }
 	mapfile -t s0 < <(stat rx_xdp_packets rx_xdp_drops)
-	sent=$(vn_dgram_send "$nsA" "${VN_IP4[1]}" $port 600 "$3")
+	sent=$(vn_dgram_send "$nsA" "${VN_IP4[1]}" "$port" 600 "$3")
 	vn_dgram_recv_result chk
 	r=$VN_DGRAM
 	mapfile -t s1 < <(stat rx_xdp_packets rx_xdp_drops)
@@ -133,10 +133,10 @@ main_tests() { # 8 tests in B's current RX mode ($mode), named "$v: $mode: ..."
 	ktap_result $rc "$v: $mode: $T_PASS"
 
 	# actions
-	vn_udp_sink_start sink "$nsB" $port $((16 << 20))
+	vn_udp_sink_start sink "$nsB" "$port" $((16 << 20))
 	rc=1
 	if with_prog drop; then
-		q=$(vn_udp_queued "$nsB" $port)
+		q=$(vn_udp_queued "$nsB" "$port")
 		ktap_diag "$v: drop: $q bytes reached B's socket"
 		most "$d_drop" "$sent" && [ "$d_pkts" -ge "$d_drop" ] && [ "$q" = 0 ] && rc=0
 	fi
@@ -230,12 +230,12 @@ big_mode_test() {
 		ktap_fail "$what"
 		return 1
 	fi
-	vn_udp_sink_start sink "$nsB" $port $((16 << 20))
+	vn_udp_sink_start sink "$nsB" "$port" $((16 << 20))
 	s0=$(stat rx_xdp_packets)
-	sent=$(vn_dgram_send "$nsA" "${VN_IP4[1]}" $port "$count" 1000)
+	sent=$(vn_dgram_send "$nsA" "${VN_IP4[1]}" "$port" "$count" 1000)
 	vn_sleep 1
 	s1=$(stat rx_xdp_packets)
-	q=$(vn_udp_queued "$nsB" $port)
+	q=$(vn_udp_queued "$nsB" "$port")
 	vn_bg_stop sink
 	detach
 	ktap_diag "$v: big mode, XDP_DROP attached: $sent datagrams sent, rx_xdp_packets +$((s1 - s0)), $q bytes reached the socket"

@@ -40,5 +40,11 @@ check "a failed test is not counted twice" "$(boot failed 1 'KTAP version 1\n1..
 	lacks 'with no failed test'
 check "fewer results than planned" "$(boot short 0 'KTAP version 1\n1..2\nok 1 fine\n')" \
 	has '^FAIL short: s: ran 1 of 2 planned tests'
+check "a known bug's test that fails is an expected failure" \
+	"$(boot xfail 0 'KTAP version 1\n1..1\nnot ok 1 no refill # TODO known: refills at budget 0\n')" \
+	has '^XFAIL xfail: s: no refill — known: refills at budget 0$'
+check "a known bug's test that passes fails: it did not reach the bug" \
+	"$(boot xpass 0 'KTAP version 1\n1..1\nok 1 no refill # TODO known: refills\n')" \
+	has '^FAIL xpass: s: no refill — passed, expected to fail: known: refills$'
 echo "1..$n"
 exit $failed
