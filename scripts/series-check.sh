@@ -24,6 +24,12 @@ warnings() { # source-file
 	grep -E 'warning|error|FAILED' "$dir/log" | sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | sort -u || true
 }
 
+# codespell's dictionary (what checkpatch finds itself) without the words that are names here:
+# "inflight" is the page pool's netlink attribute (Documentation/netlink/specs/netdev.yaml)
+codespell_dict=$wt-codespell.txt
+grep -v '^inflight->' "$(dpkg -L codespell | grep -m1 '/data/dictionary.txt$')" > "$codespell_dict" ||
+	die "no codespell dictionary (package codespell)"
+
 echo "KTAP version 1"
 rm -rf "$wt" && git -C "$base_repo" worktree prune
 git -C "$base_repo" worktree add -q --detach "$wt" base
@@ -52,7 +58,7 @@ for p in $(series_patches); do
 	# file; instead, every new file must already be covered by a MAINTAINERS F: entry.
 	# UNKNOWN_COMMIT_ID: the base is a one-commit tree made from Debian's tarball, without
 	# upstream history, so a Fixes: hash cannot be looked up here (its format still is).
-	out=$(cd "$wt" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --codespell --quiet \
+	out=$(cd "$wt" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --codespell --codespellfile "$codespell_dict" --quiet \
 		--ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID "$p" 2>&1)
 	if [ -z "$out" ]; then ok "checkpatch --strict --codespell $name"
 	else echo "$out" | diag; not_ok "checkpatch --strict --codespell $name"; fi
