@@ -1,7 +1,8 @@
 #!/bin/bash
 # `make lint`: the workbench's static checks, as KTAP; exit status 1 on any finding.
 #   - shellcheck (default severity, .shellcheckrc) on every tracked shell file, and on the shell
-#     files the series adds (its selftest), rebuilt from series/ so no kernel tree is needed;
+#     files the series add (6.12's selftest), rebuilt from every series folder of every base
+#     (series/, series-net/, series-net-next/) so no kernel tree is needed;
 #   - executable bits: a file with a #! line is executable, a sourced shell library is not and
 #     names its shell for shellcheck;
 #   - pyflakes on every tracked Python file.
@@ -14,7 +15,9 @@ mapfile -t sh < <(git ls-files '*.sh' .ci/run)
 out=$(shellcheck -f gcc "${sh[@]}" 2>&1)
 ktap_result $? "shellcheck: ${#sh[@]} workbench shell files" "$out"
 
-# A file the series adds, as it stands in the tree after the series (from the patch's + lines).
+# A file the series add, as it stands in the tree after the series (from the patch's + lines).
+# Not one base's folders: lint runs once, whichever base make check starts with.
+SERIES_DIRS='series series-net series-net-next'
 dir=$BUILD/lint
 rm -rf "$dir" && mkdir -p "$dir"
 new=()
@@ -25,7 +28,7 @@ while read -r p; do
 	done < <(awk '/^--- \/dev\/null/ { n = 1; next } n && /^\+\+\+ b\/.*\.sh$/ { print substr($2, 3) } { n = 0 }' "$p")
 done < <(series_patches)
 if [ ${#new[@]} = 0 ]; then
-	ktap_result 1 "shellcheck: the series' shell files" "no new shell file found in series/"
+	ktap_result 1 "shellcheck: the series' shell files" "no new shell file found in $SERIES_DIRS"
 else
 	out=$(cd "$dir" && shellcheck -f gcc "${new[@]##*/}" 2>&1)
 	ktap_result $? "shellcheck: the series' shell files (${new[*]##*/})" "$out"
