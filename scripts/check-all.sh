@@ -20,7 +20,4 @@ done
 echo
 echo "All bases (${VNPP_BASES:-6.12 7.3}):"
 grep '^FAIL ' "$all" || true
-p=$(grep -c '^PASS ' "$all") f=$(grep -c '^FAIL ' "$all") s=$(grep -c '^SKIP ' "$all") x=$(grep -c '^XFAIL ' "$all")
-[ "$x" = 0 ] || echo "$x of the passed: expected failures on unpatched drivers (XFAIL, tests/known-bugs.txt)"
-echo "$((p + x)) passed, $f failed, $s skipped"
-[ "$rc" = 0 ] && [ "$f" = 0 ]
+results_summary "$all" && [ "$rc" = 0 ]

@@ -35,15 +35,9 @@ summary() {
 	echo
 	unexpected_skips >> "$results"
 	cat "$results"
-	local p f s x
 	grep -q '^FAIL ' "$results" && { echo; echo "Failures, with what the scenario printed before each:"; }
 	awk '/^FAIL / { p = 1; print; next } /^    / { if (p) print; next } { p = 0 }' "$results"
-	p=$(grep -c '^PASS ' "$results") f=$(grep -c '^FAIL ' "$results") s=$(grep -c '^SKIP ' "$results")
-	x=$(grep -c '^XFAIL ' "$results")
-	# an XFAIL is a test doing its job (failing on a driver with a known bug): it counts as passed
-	[ "$x" = 0 ] || echo "$x of the passed: expected failures on unpatched drivers (XFAIL, tests/known-bugs.txt)"
-	echo "$((p + x)) passed, $f failed, $s skipped"
-	[ "$f" = 0 ] && [ "$p" -gt 0 ]
+	results_summary "$results"
 	exit
 }
 

@@ -44,6 +44,16 @@ ktap_result() { # RC DESC [DIAG]
 }
 
 step() { printf '[%4ss] %s\n' "$(( $(date +%s) - T0 ))" "$*"; }
+# The closing lines of make check over result files (scripts/results.sh lines); status 0 if
+# nothing failed and something passed. An XFAIL is a test doing its job (failing on a driver
+# with a known bug, tests/known-bugs.txt): it counts as passed, and the count says how many.
+results_summary() { # FILE...
+	local p f s x
+	read -r p f s x < <(awk '{ n[$1]++ } END { print n["PASS"] + 0, n["FAIL"] + 0, n["SKIP"] + 0, n["XFAIL"] + 0 }' "$@")
+	[ "$x" = 0 ] || echo "$x of the passed: expected failures on unpatched drivers (XFAIL, tests/known-bugs.txt)"
+	echo "$((p + x)) passed, $f failed, $s skipped"
+	[ "$f" = 0 ] && [ "$p" -gt 0 ]
+}
 die() { echo "error: $*" >&2; exit 1; }
 
 # The guest (guest/init.sh) mounts its own filesystems over these: a path below them on the host

@@ -16,7 +16,7 @@ vn_pp_stats() { # [DEV]: vn_pp list, only DEV's pools with DEV. No pools (base):
 	ns=$(vn_ns "$1") || { vn_log "no NIC $1"; return 1; }
 	vn_pp list "${ns:--}" "$(vn_in "$ns" cat "/sys/class/net/$1/ifindex")"
 }
-vn_pp_field() { # "LINE" FIELD: the value of FIELD=N in a vn_pp line (0 if absent)
+vn_pp_field() { # "LINE" FIELD: the value of FIELD=N in a vn_pp line, or any "K=V ..." line (0 if absent)
 	local kv
 	for kv in $1; do [ "${kv%%=*}" != "$2" ] || { echo "${kv#*=}"; return 0; }; done
 	echo 0
