@@ -55,6 +55,9 @@ if [ ! -d "$base/.git" ]; then
 	rm -rf "$base.tmp" && mkdir -p "$base.tmp"
 	tar -xJf "$tarball" -C "$base.tmp" --strip-components=1
 	git -C "$base.tmp" init -q -b base
+	# No automatic gc: after the commit below it would repack the whole kernel's loose
+	# objects in the background (minutes of CPU taken from the kernel build that follows).
+	git -C "$base.tmp" config gc.auto 0
 	# Debian's tarball ships a .gitignore ending in '/*': add everything with force.
 	git -C "$base.tmp" add -f -A .
 	git -C "$base.tmp" -c user.name=vnpp -c user.email=vnpp@localhost \
@@ -70,7 +73,7 @@ if [ -d "$TREE/.git" ] && git -C "$TREE" rev-parse -q --verify base > /dev/null;
 else
 	step "creating $TREE from base $pkgver and applying $SERIES_DIRS"
 	rm -rf "$TREE"
-	git clone -q --shared -b base "$base" "$TREE"
+	git clone -q --shared -c gc.auto=0 -b base "$base" "$TREE"
 	git -C "$TREE" checkout -q -b vnpp
 fi
 set_ident "$TREE"

@@ -9,15 +9,17 @@
 # small mode) must not: its refill takes pages from the pool. 6.12's base refills from the page
 # allocator, which is allowed, so its count is a diag line, not a result. On the debug kernel
 # lockdep and DEBUG_ATOMIC_SLEEP watch the same calls (any report fails the boot).
-# Then, with NETPOLL_XDP=1, the transmit half: with an XDP_TX program on B, B's transmit ring
-# holds XDP frames from its page pools while netpoll polls, and a budget-0 poll must leave them
-# to NAPI: vnpp_netpoll counts page pool releases (page_pool_put_unrefed_*) made inside its
-# polls. Off by default: every driver here still returns them (tests/known-bugs.txt
-# budget0-xdp-tx), and on 7.3 that can hang the guest: the pool's spin_unlock_bh() with
-# interrupts off runs softirqs inside netpoll's virtnet_poll_tx(), whose XDP_TX takes the
-# transmit queue's lock that poll holds (an RCU stall, seen in 1 of 3 runs).
-# Knobs: NETPOLL_COUNT (2000) budget-0 polls per variant; NETPOLL_XDP (0); NETPOLL_VARIANTS ("pp base"; on 7.3
-# "next base").
+# Then the transmit half: with an XDP_TX program on B, B's transmit ring holds XDP frames from
+# its page pools while netpoll polls, and a budget-0 poll must leave them to NAPI: vnpp_netpoll
+# counts page pool releases (page_pool_put_unrefed_*) made inside its polls. A driver that
+# releases there (tests/known-bugs.txt budget0-xdp-tx) can hang the guest: the pool's
+# spin_unlock_bh() with interrupts off runs softirqs inside netpoll's virtnet_poll_tx(), whose
+# XDP_TX spins on the transmit queue's lock that poll holds (an RCU stall on 7.3's base, seen in
+# 1 of 3 runs). So this half runs only on variants without that bug, unless NETPOLL_XDP=all; on
+# 6.12's base, which has no pools, it must pass.
+# Knobs: NETPOLL_COUNT (2000) budget-0 polls per variant; NETPOLL_XDP (1: the transmit half
+# where it cannot hang, all: everywhere, 0: nowhere); NETPOLL_VARIANTS ("pp base"; on 7.3 "next
+# base").
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
 count=${NETPOLL_COUNT:-2000}
 read -ra variants <<< "${NETPOLL_VARIANTS:-$PATCHED base}"  # any build/mods/<name>
@@ -100,8 +102,11 @@ for v in "${variants[@]}"; do
 	fi
 	# XDP_TX on B bounces the flood back to A: B's transmit ring holds XDP frames from its
 	# page pools (in this shared-queue set-up, on the stack's queue) while netpoll polls
-	if [ "${NETPOLL_XDP:-0}" != 1 ]; then
-		:
+	xdp=${NETPOLL_XDP:-1}
+	[ "$xdp" != 1 ] || [ -z "$(vn_known_bug "$v" budget0-xdp-tx)" ] || xdp=0
+	if [ "$xdp" = 0 ]; then
+		ktap_skip "$v: no page pool release at budget 0, XDP_TX frames in flight" \
+			"NETPOLL_XDP=${NETPOLL_XDP:-1}: not run where it can deadlock the guest (known bug budget0-xdp-tx; NETPOLL_XDP=all runs it)"
 	elif ! vn_xdp_hold || ! err=$(vn_xdp_attach "${VN_NS[1]}" "$b" tx 2>&1); then
 		ktap_fail "$v: no page pool release at budget 0, XDP_TX frames in flight"
 		ktap_diag "$v: XDP_TX program not attached: ${err//$'\n'/ }"

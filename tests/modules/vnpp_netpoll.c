@@ -92,6 +92,14 @@ static ssize_t vnpp_netpoll_write(struct file *file, const char __user *ubuf,
 		netdev_put(dev, &np.dev_tracker);
 		return err;
 	}
+	/* A NAPI poll already running in softirq read dev->npinfo as NULL and
+	 * so did not take the instance's poll_owner: polling it now would set
+	 * NAPI_STATE_NPSVC under it, its napi_complete_done() would fail, and
+	 * the instance would stay scheduled on no list, hanging the next
+	 * napi_disable() (seen under a flood, 7.3 and 6.12 alike). Let those
+	 * polls finish first.
+	 */
+	synchronize_net();
 
 	atomic_set(&vnpp_pp_allocs, 0);
 	atomic_set(&vnpp_pp_puts, 0);
