@@ -12,7 +12,8 @@
 #      VNPP_FLAVOUR (debug: the debug kernel for every boot, logs in build/check-debug/, no
 #      series-check), VNPP_CHECK_DIR (the logs' directory instead),
 #      VNPP_SETUP_ONLY=1 (stop after the packages, the tools and the tree: scripts/fresh-clone.sh),
-#      VNPP_HOST_CHECKS=0 (not the base-independent host checks: lint, tests/host; check-all.sh).
+#      VNPP_HOST_CHECKS=0 (not the base-independent host checks: lint, tests/host, the fresh
+#      clone's set-up; check-all.sh).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -78,7 +79,8 @@ fi
 stage tools
 stage tree
 [ -z "${VNPP_SETUP_ONLY:-}" ] || { step "set-up done (VNPP_SETUP_ONLY)"; exit 0; }
-[ -n "${VNPP_FLAVOUR:-}" ] || host_check fresh-clone "$TOP/scripts/fresh-clone.sh"  # a fresh clone's set-up
+# a fresh clone's set-up, of every base (its make check runs them all): once per make check
+[ -n "${VNPP_FLAVOUR:-}" ] || [ "${VNPP_HOST_CHECKS:-1}" != 1 ] || host_check fresh-clone "$TOP/scripts/fresh-clone.sh"
 for s in kernel modules progs bpf kselftest; do stage $s; done
 for f in $flavours; do stage kernel "$f"; stage modules "$f"; done
 
