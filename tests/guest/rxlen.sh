@@ -33,13 +33,19 @@ for v in "${variants[@]}"; do
 	vdev=$(basename "$(vn_in "${VN_NS[1]}" readlink "/sys/class/net/$b/device")")
 	mapfile -t c0 < <(vn_stat "${VN_NS[1]}" "$b" rx_length_errors rx_packets)
 	echo "$vdev $lies $every" > $ctl/lie
-	ip netns exec "${VN_NS[0]}" timeout 3 socat -u -b 1400 OPEN:/dev/zero "UDP-SENDTO:${VN_IP4[1]}:9" 2> /dev/null
+	# 3 s at a time until some lies were told, at most 30 s: on the debug kernel with a loaded
+	# host no lie was told in the 224 packets of 3 s, fewer than the ring holds (42 lies in 493
+	# packets alone on a core), as if the first fill of the ring left no room for one
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		ip netns exec "${VN_NS[0]}" timeout 3 socat -u -b 1400 OPEN:/dev/zero "UDP-SENDTO:${VN_IP4[1]}:9" 2> /dev/null
+		[ "$(vn_pp_field "$(cat $ctl/stats)" lies)" -lt 10 ] || break
+	done
 	echo "$vdev 0 1" > $ctl/lie
 	vn_sleep 0.5  # the last lie's packet through the driver
 	s=$(cat $ctl/stats)
 	mapfile -t c1 < <(vn_stat "${VN_NS[1]}" "$b" rx_length_errors rx_packets)
 	told=$(vn_pp_field "$s" lies) synced=$(vn_pp_field "$s" synced) bad=$(vn_pp_field "$s" synced_lies)
-	ktap_diag "$v: B ($vdev, $(vn_rx_mode "$b") mode), 3s of UDP from A, $((c1[1] - c0[1])) packets received: $s; rx_length_errors +$((c1[0] - c0[0]))"
+	ktap_diag "$v: B ($vdev, $(vn_rx_mode "$b") mode), UDP from A, $((c1[1] - c0[1])) packets received: $s; rx_length_errors +$((c1[0] - c0[0]))"
 	ktap_result "$([ "$told" -gt 0 ]; echo $?)" "$v: lies told"
 	if [ "$synced" = 0 ] && [ "$bad" = 0 ]; then
 		ktap_skip "$v: no sync beyond the posted buffer" "the driver synced no RX buffer for the CPU here (no pool mapping, no bouncing)"
