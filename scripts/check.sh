@@ -68,7 +68,10 @@ host_check() { # NAME SCRIPT: a host check printing KTAP; log $logs/NAME.tap, re
 # The packages first (the host checks need shellcheck and pyflakes), then the host checks
 # (seconds), then the rest of the set-up, which a fresh clone must manage on its own.
 stage deps
-if [ -z "${VNPP_FLAVOUR:-}" ] && [ -z "${VNPP_SETUP_ONLY:-}" ] && [ "${VNPP_HOST_CHECKS:-1}" = 1 ]; then
+# the base-independent host checks: once per make check (check-all.sh), never in a debug-only
+# or set-up-only run
+host_checks=$([ -z "${VNPP_FLAVOUR:-}" ] && [ -z "${VNPP_SETUP_ONLY:-}" ] && [ "${VNPP_HOST_CHECKS:-1}" = 1 ] && echo 1)
+if [ -n "$host_checks" ]; then
 	host_check lint "$TOP/scripts/lint.sh"
 	for t in "$TOP"/tests/host/*-test.sh; do # unit tests of the workbench's own tools
 		host_check "$(basename "$t" -test.sh)" "$t"
@@ -79,8 +82,8 @@ fi
 stage tools
 stage tree
 [ -z "${VNPP_SETUP_ONLY:-}" ] || { step "set-up done (VNPP_SETUP_ONLY)"; exit 0; }
-# a fresh clone's set-up, of every base (its make check runs them all): once per make check
-[ -n "${VNPP_FLAVOUR:-}" ] || [ "${VNPP_HOST_CHECKS:-1}" != 1 ] || host_check fresh-clone "$TOP/scripts/fresh-clone.sh"
+# a fresh clone's set-up, of every base (its make check runs them all): a host check, minutes
+[ -z "$host_checks" ] || host_check fresh-clone "$TOP/scripts/fresh-clone.sh"
 for s in kernel modules progs bpf kselftest; do stage $s; done
 for f in $flavours; do stage kernel "$f"; stage modules "$f"; done
 
