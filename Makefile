@@ -1,6 +1,7 @@
 # Workbench entry points. `make check` is what CI runs (.ci/run): scripts/check-all.sh, that is
-# scripts/check.sh on Linux 6.12 (the boots of tests/boots.txt, the last one on the debug kernel)
-# and then on Linux 7.3 (tests/boots-7.3.txt); VNPP_BASES picks the bases.
+# scripts/check.sh on Linux 6.12 (the boots of tests/boots.txt, the first one on the debug kernel)
+# and on Linux 7.3 (tests/boots-7.3.txt), 7.3's build beside 6.12's boots; VNPP_BASES picks the
+# bases.
 PROFILE ?= mergeable,nodma
 SECS ?= 10
 

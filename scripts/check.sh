@@ -13,16 +13,27 @@
 #      series-check), VNPP_CHECK_DIR (the logs' directory instead),
 #      VNPP_SETUP_ONLY=1 (stop after the packages, the tools and the tree: scripts/fresh-clone.sh),
 #      VNPP_HOST_CHECKS=0 (not the base-independent host checks: lint, tests/host, the fresh
-#      clone's set-up; check-all.sh).
+#      clone's set-up; check-all.sh),
+#      VNPP_CHECK_PHASE (all; build: the packages, the host checks and the build stages, then
+#      stop; boots: the boots and the summary of a build phase run before, so that check-all.sh
+#      can build one base while another's boots run).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 guest_visible "$TOP"  # before the build: the boots need the checkout in the guest
 logs=${VNPP_CHECK_DIR:-$BUILD/check$BSFX${VNPP_FLAVOUR:+-$VNPP_FLAVOUR}}
-rm -rf "$logs"
-mkdir -p "$logs"
 results=$logs/results.txt
-: > "$results"
+phase=${VNPP_CHECK_PHASE:-all}
+case $phase in
+all | build)
+	rm -rf "$logs"
+	mkdir -p "$logs"
+	: > "$results" ;;
+boots)
+	[ -z "${VNPP_SETUP_ONLY:-}" ] || exit 0
+	[ -s "$results" ] || die "VNPP_CHECK_PHASE=boots: no build phase results in $logs" ;;
+*) die "VNPP_CHECK_PHASE=$phase: all, build or boots" ;;
+esac
 
 # A skip is a pass only where tests/skips.txt expects it (an extended regex per line, matched
 # against the whole "SKIP ..." result line); any other skip fails the run.
@@ -33,6 +44,7 @@ unexpected_skips() {
 }
 
 summary() {
+	wait  # a host check running beside the build stages
 	echo
 	unexpected_skips >> "$results"
 	cat "$results"
@@ -63,33 +75,47 @@ host_check() { # NAME SCRIPT: a host check printing KTAP; log $logs/NAME.tap, re
 	step "$1 (log: $logs/$1.tap)"
 	bash "$2" > "$logs/$1.tap" 2>&1 < /dev/null
 	bash "$TOP/scripts/results.sh" --ktap host "$1" "$logs/$1.tap" $? >> "$results"
+	step "$1 done"
 }
 
 # The packages first (the host checks need shellcheck and pyflakes), then the host checks
 # (seconds), then the rest of the set-up, which a fresh clone must manage on its own.
-stage deps
-# the base-independent host checks: once per make check (check-all.sh), never in a debug-only
-# or set-up-only run
-host_checks=$([ -z "${VNPP_FLAVOUR:-}" ] && [ -z "${VNPP_SETUP_ONLY:-}" ] && [ "${VNPP_HOST_CHECKS:-1}" = 1 ] && echo 1)
-if [ -n "$host_checks" ]; then
-	host_check lint "$TOP/scripts/lint.sh"
-	for t in "$TOP"/tests/host/*-test.sh; do # unit tests of the workbench's own tools
-		host_check "$(basename "$t" -test.sh)" "$t"
-	done
-	step "host tests: $(grep -c '^PASS host' "$results") passed, $(grep -c '^FAIL host' "$results") failed"
+build_phase() {
+	stage deps
+	# the base-independent host checks: once per make check (check-all.sh), never in a
+	# debug-only or set-up-only run
+	local host_checks s f fresh=
+	host_checks=$([ -z "${VNPP_FLAVOUR:-}" ] && [ -z "${VNPP_SETUP_ONLY:-}" ] && [ "${VNPP_HOST_CHECKS:-1}" = 1 ] && echo 1)
+	if [ -n "$host_checks" ]; then
+		host_check lint "$TOP/scripts/lint.sh"
+		for t in "$TOP"/tests/host/*-test.sh; do # unit tests of the workbench's own tools
+			host_check "$(basename "$t" -test.sh)" "$t"
+		done
+		step "host tests: $(grep -c '^PASS host' "$results") passed, $(grep -c '^FAIL host' "$results") failed"
+	fi
+
+	stage tools
+	stage tree
+	[ -z "${VNPP_SETUP_ONLY:-}" ] || { step "set-up done (VNPP_SETUP_ONLY)"; exit 0; }
+	# a fresh clone's set-up of every base (its make check runs them all): minutes of downloads,
+	# xz and git am, mostly one core, so beside the kernel builds (summary() waits for it)
+	if [ -n "$host_checks" ]; then
+		host_check fresh-clone "$TOP/scripts/fresh-clone.sh" &
+		fresh=$!
+	fi
+	for s in kernel modules progs bpf kselftest; do stage $s; done
+	for f in $flavours; do stage kernel "$f"; stage modules "$f"; done
+	[ -z "$fresh" ] || wait "$fresh"
+
+	# The series as a maintainer's tools see it (host only): KTAP from scripts/series-check.sh.
+	# Not again for another kernel flavour: it checks the patches, not the kernel.
+	[ -n "${VNPP_FLAVOUR:-}" ] || host_check series-check "$TOP/scripts/series-check.sh"
+}
+if [ "$phase" != boots ]; then
+	build_phase
+	# a failed stage has ended the run already (summary), with a failing status
+	[ "$phase" = all ] || exit 0
 fi
-
-stage tools
-stage tree
-[ -z "${VNPP_SETUP_ONLY:-}" ] || { step "set-up done (VNPP_SETUP_ONLY)"; exit 0; }
-# a fresh clone's set-up, of every base (its make check runs them all): a host check, minutes
-[ -z "$host_checks" ] || host_check fresh-clone "$TOP/scripts/fresh-clone.sh"
-for s in kernel modules progs bpf kselftest; do stage $s; done
-for f in $flavours; do stage kernel "$f"; stage modules "$f"; done
-
-# The series as a maintainer's tools see it (host only): KTAP from scripts/series-check.sh.
-# Not again for another kernel flavour: it checks the patches, not the kernel.
-[ -n "${VNPP_FLAVOUR:-}" ] || host_check series-check "$TOP/scripts/series-check.sh"
 
 # Each boot's vCPUs share one host thread (scripts/vm.sh: VNPP_TCG=single), so two boots run at
 # a time (VNPP_BOOT_JOBS), one a host core.
@@ -119,7 +145,7 @@ while read -r profile words; do
 		for e in "${envs[@]}"; do export "${e?}"; done
 		bash "$TOP/scripts/vm.sh" -p "$profile" "${envs[@]/#/-e}" -t "${VNPP_BOOT_TIMEOUT:-1800}" \
 			-o "$dir" -- guest/run.sh "${files[@]}" 2>&1 | sed -u "s/^/boot $i: /"
-		grep -h '^# ' "$dir"/ktap/*.tap 2>/dev/null | sed "s/^/    boot $i: /"
+		{ grep -h '^# ' "$dir"/ktap/*.tap 2>/dev/null || true; } | sed "s/^/    boot $i: /"
 	) < /dev/null &
 done <<< "$boots"
 wait
