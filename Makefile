@@ -5,7 +5,7 @@
 PROFILE ?= mergeable,nodma
 SECS ?= 10
 
-.PHONY: check check-full check-debug lint deps tree kernel modules progs series series-check bench smoke shell
+.PHONY: check check-full check-debug lint deps tree kernel modules progs series series-check bench smoke shell repeat
 
 check:
 	bash scripts/check-all.sh
@@ -22,6 +22,10 @@ check-full:
 check-debug:
 	VNPP_FLAVOUR=debug VNPP_BOOTS=tests/boots-debug.txt VNPP_SCENARIO_TIMEOUT=5400 KSELFTEST_TIMEOUT=2700 \
 		VNPP_BOOT_TIMEOUT=14400 bash scripts/check.sh
+
+# One boots line again and again, then a tally: LINE=N (of tests/boots.txt) TIMES=20 (scripts/repeat.sh).
+repeat:
+	bash scripts/repeat.sh
 
 # lint: shellcheck, executable bits, pyflakes (also the first step of make check).
 # series: BENCH=build/bench/<run> takes that benchmark run into the cover letter.

@@ -11,7 +11,7 @@
 #      at a time: the host's cores),
 #      VNPP_FLAVOUR (debug: the debug kernel for every boot, logs in build/check-debug/, no
 #      series-check), VNPP_CHECK_DIR (the logs' directory instead),
-#      VNPP_SETUP_ONLY=1 (stop after the packages, the tools and the tree: scripts/fresh-clone.sh),
+#      VNPP_SERIES_CHECK=0 (no series-check), VNPP_SETUP_ONLY=1 (stop after the packages, the tools and the tree: scripts/fresh-clone.sh),
 #      VNPP_HOST_CHECKS=0 (not the base-independent host checks: lint, tests/host, the fresh
 #      clone's set-up; check-all.sh),
 #      VNPP_CHECK_PHASE (all; build: the packages, the host checks and the build stages, then
@@ -108,8 +108,10 @@ build_phase() {
 	[ -z "$fresh" ] || wait "$fresh"
 
 	# The series as a maintainer's tools see it (host only): KTAP from scripts/series-check.sh.
-	# Not again for another kernel flavour: it checks the patches, not the kernel.
-	[ -n "${VNPP_FLAVOUR:-}" ] || host_check series-check "$TOP/scripts/series-check.sh"
+	# Not again for another kernel flavour: it checks the patches, not the kernel, nor where
+	# the caller says so (VNPP_SERIES_CHECK=0: scripts/repeat.sh).
+	[ -n "${VNPP_FLAVOUR:-}" ] || [ "${VNPP_SERIES_CHECK:-1}" = 0 ] ||
+		host_check series-check "$TOP/scripts/series-check.sh"
 }
 if [ "$phase" != boots ]; then
 	build_phase
