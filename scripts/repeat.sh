@@ -22,7 +22,7 @@ VNPP_BOOTS=$boots VNPP_CHECK_DIR=$dir VNPP_HOST_CHECKS=0 VNPP_SERIES_CHECK=0 \
 step "check.sh done (log: $dir.log)"
 
 # result lines are "STATUS BOOT: ...", BOOT the profile (and " [flavour]"), " #i" from the second
-failed=$(grep '^FAIL ' "$dir/results.txt" | cut -d: -f1 | cut -d' ' -f2- | sort -u)
+failed=$({ grep '^FAIL ' "$dir/results.txt" || true; } | cut -d: -f1 | cut -d' ' -f2- | sort -u)
 grep '^FAIL ' "$dir/results.txt" || true
 n_failed=$(grep -c . <<< "$failed" || true)
 echo "line $line ($boot): $times boots, $((times - n_failed)) passed every test, $n_failed failed"
