@@ -11,7 +11,8 @@
 #      at a time: the host's cores),
 #      VNPP_FLAVOUR (debug: the debug kernel for every boot, logs in build/check-debug/, no
 #      series-check), VNPP_CHECK_DIR (the logs' directory instead),
-#      VNPP_SERIES_CHECK=0 (no series-check), VNPP_SETUP_ONLY=1 (stop after the packages, the tools and the tree: scripts/fresh-clone.sh),
+#      VNPP_SERIES_CHECK=0 (no series-check: scripts/repeat.sh),
+#      VNPP_SETUP_ONLY=1 (stop after the packages, the tools and the tree: scripts/fresh-clone.sh),
 #      VNPP_HOST_CHECKS=0 (not the base-independent host checks: lint, tests/host, the fresh
 #      clone's set-up; check-all.sh),
 #      VNPP_CHECK_PHASE (all; build: the packages, the host checks and the build stages, then
@@ -39,7 +40,7 @@ esac
 # against the whole "SKIP ..." result line); any other skip fails the run.
 unexpected_skips() {
 	local expected=$TOP/tests/skips.txt
-	grep '^SKIP ' "$results" | grep -vEf <(grep -v '^[[:space:]]*\(#\|$\)' "$expected") |
+	grep '^SKIP ' "$results" | grep -vEf <(content_lines "$expected") |
 		sed 's/^SKIP /FAIL unexpected skip: /'
 }
 
@@ -68,7 +69,7 @@ stage() { # NAME [FLAVOUR]: scripts/NAME.sh for that kernel flavour; a failure e
 
 # The boots file is read whole before anything else: an edit during a run (hours on the debug
 # kernel) must not shift what the loop reads next, and its flavours need their builds.
-boots=$(grep -v '^[[:space:]]*\(#\|$\)' "${VNPP_BOOTS:-$TOP/tests/boots$BSFX.txt}") || die "no boots in the boots file"
+boots=$(content_lines "${VNPP_BOOTS:-$TOP/tests/boots$BSFX.txt}") || die "no boots in the boots file"
 flavours=$(grep -o 'VNPP_FLAVOUR=[a-z]*' <<< "$boots" | cut -d= -f2 | sort -u | grep -vxF "${VNPP_FLAVOUR:-}" || true)
 
 host_check() { # NAME SCRIPT: a host check printing KTAP; log $logs/NAME.tap, results "host: NAME: ..."

@@ -55,6 +55,8 @@ results_summary() { # FILE...
 	[ "$f" = 0 ] && [ "$p" -gt 0 ]
 }
 die() { echo "error: $*" >&2; exit 1; }
+# The lines of a data file (tests/boots*.txt, tests/skips.txt) without comments and blank lines.
+content_lines() { grep -v '^[[:space:]]*\(#\|$\)' "$1"; }
 
 # The guest (guest/init.sh) mounts its own filesystems over these: a path below them on the host
 # is not what the guest sees there. guest_visible DIR dies when DIR is below one.

@@ -11,7 +11,7 @@ set -uo pipefail
 line=${LINE:?LINE=N: which line of the boots file}
 times=${TIMES:-20}
 src=${VNPP_BOOTS:-$TOP/tests/boots$BSFX.txt}
-boot=$(grep -v '^[[:space:]]*\(#\|$\)' "$src" | sed -n "${line}p")
+boot=$(content_lines "$src" | sed -n "${line}p")
 [ -n "$boot" ] || die "$src has no boot line $line"
 dir=$BUILD/repeat$BSFX-$line
 boots=$BUILD/repeat$BSFX-$line.boots
@@ -22,8 +22,9 @@ VNPP_BOOTS=$boots VNPP_CHECK_DIR=$dir VNPP_HOST_CHECKS=0 VNPP_SERIES_CHECK=0 \
 step "check.sh done (log: $dir.log)"
 
 # result lines are "STATUS BOOT: ...", BOOT the profile (and " [flavour]"), " #i" from the second
-failed=$({ grep '^FAIL ' "$dir/results.txt" || true; } | cut -d: -f1 | cut -d' ' -f2- | sort -u)
-grep '^FAIL ' "$dir/results.txt" || true
+fails=$(grep '^FAIL ' "$dir/results.txt" || true)
+[ -z "$fails" ] || echo "$fails"
+failed=$(cut -d: -f1 <<< "$fails" | cut -d' ' -f2- | sort -u)
 n_failed=$(grep -c . <<< "$failed" || true)
 echo "line $line ($boot): $times boots, $((times - n_failed)) passed every test, $n_failed failed"
 [ "$n_failed" = 0 ]
