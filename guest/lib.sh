@@ -15,6 +15,7 @@
 #   pp.sh          page pools (guest/py/pp.py, the one netdev netlink reader)
 #   xdp.sh         XDP programs (built on the host by scripts/bpf.sh)
 #   accounting.sh  per-variant bracket: memory, pools gone after unload; kprobe hit counts
+#   faults.sh      fault injection: fail_page_alloc, failslab, tasks made to fail
 #   vduse.sh       the VDUSE daemon of profile vduse (start, stop, commands, counters)
 : "${TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${BUILD:=$TOP/build}"
@@ -29,7 +30,7 @@
 	VN_MAC=(52:54:00:00:00:0a 52:54:00:00:00:0b)
 }
 
-for _vn_lib in core knobs ktap netns driver wire traffic pp xdp accounting vduse; do
+for _vn_lib in core knobs ktap netns driver wire traffic pp xdp accounting faults vduse; do
 	# shellcheck source=/dev/null
 	. "$TOP/guest/lib/$_vn_lib.sh"
 done

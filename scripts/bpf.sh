@@ -23,7 +23,7 @@ n=0
 for c in "$src"/xdp/*.c; do
 	o=$out/xdp/$(basename "$c" .c).o
 	fresh "$o" "$c" "$src"/xdp/*.h && continue
-	"${bpf_cc[@]}" -c "$c" -o "$o.tmp" && mv "$o.tmp" "$o" || die "clang $c failed"
+	"${bpf_cc[@]}" -g -c "$c" -o "$o.tmp" && mv "$o.tmp" "$o" || die "clang $c failed"
 	n=$((n + 1))
 done
 o=$out/afxdp/xsk_kern.o

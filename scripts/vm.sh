@@ -7,7 +7,8 @@
 #           viommu  mq=N  vduse (no QEMU NICs: A and B are VDUSE devices of build/vduse/vduse_net,
 #           started in the guest by guest/init.sh; implies dma; small: the daemon without MRG_RXBUF)
 #           swiotlb (dma, and every streaming mapping bounces: swiotlb=force; swiotlb=MIB: a bounce
-#           buffer of MIB MiB instead of the default 64)  ring=N (RX ring size)
+#           buffer of MIB MiB instead of the default 64)  ring=N (RX ring size)  hash (the NICs
+#           report a hash per packet: VIRTIO_NET_F_HASH_REPORT, 20-byte virtio headers)
 #   OUTDIR  (default build/runs/<timestamp>-<profile>) is shared writable at the same path in
 #           the guest. Host writes: env, cmd, qemu.cmd, qemu.log, console.log;
 #           guest writes: progress, guest.log, rc, dmesg.txt (and whatever the command writes)
@@ -38,7 +39,7 @@ shift $((OPTIND - 1))
 [ $shell = 1 ] || [ $# -gt 0 ] || usage
 
 # Profile -> device options, netdev options, machine options, guest cmdline.
-rxmode=mergeable dma=nodma viommu=0 mq=1 vduse=0 swiotlb=0 swiotlb_mib='' ring=
+rxmode=mergeable dma=nodma viommu=0 mq=1 vduse=0 swiotlb=0 swiotlb_mib='' ring='' hash=0
 for p in "${profiles[@]}"; do
 	case $p in
 	mergeable|small|big) rxmode=$p ;;
@@ -49,6 +50,7 @@ for p in "${profiles[@]}"; do
 	swiotlb) swiotlb=1 dma=dma ;;
 	swiotlb=[0-9]*) swiotlb=1 dma=dma swiotlb_mib=${p#swiotlb=} ;;
 	ring=[0-9]*) ring=${p#ring=} ;;
+	hash) hash=1 ;;
 	*) die "unknown profile '$p'" ;;
 	esac
 done
@@ -58,6 +60,7 @@ profile="$rxmode,$dma"
 [ $vduse = 0 ] || profile+=",vduse"
 [ $swiotlb = 0 ] || profile+=",swiotlb${swiotlb_mib:+=$swiotlb_mib}"
 [ -z "$ring" ] || profile+=",ring=$ring"
+[ $hash = 0 ] || profile+=",hash"
 
 dev_opts=''
 case $rxmode in
@@ -66,6 +69,9 @@ big) dev_opts+=",mrg_rxbuf=off" ;;
 esac
 [ "$dma" = nodma ] || dev_opts+=",iommu_platform=on,disable-legacy=on"
 [ -z "$ring" ] || dev_opts+=",rx_queue_size=$ring"
+# VIRTIO_NET_F_HASH_REPORT: the device computes a hash per packet and reports it in a 20-byte
+# virtio header (struct virtio_net_hdr_v1_hash)
+[ $hash = 0 ] || dev_opts+=",hash=on"
 tap_flags="vnet_hdr" net_opts=''
 if [ "$mq" != 1 ]; then
 	dev_opts+=",mq=on,vectors=$((2 * mq + 2))"

@@ -59,6 +59,9 @@ vn_kprobe_add() { # NAME MOD:FUNC
 	echo "p:vnpp/$1 $2" >> $_VN_TR/kprobe_events || return 1
 	echo 1 > "$_VN_TR/events/vnpp/$1/enable"
 }
+vn_kprobe_hits() { # NAME: its hit count so far
+	awk -v n="$1" '$1 == n { print $2 }' $_VN_TR/kprobe_profile
+}
 vn_kprobe_del() { # NAME
 	[ -e "$_VN_TR/events/vnpp/$1" ] || return 0
 	echo 0 > "$_VN_TR/events/vnpp/$1/enable"

@@ -27,6 +27,8 @@ vn_load() { # base|pp: (re)load that virtio_net.ko and wait for both NICs
 # filtering them away switches it off.
 VN_F_MRG_RXBUF=15
 VN_F_BIG="7 8 9 10"   # GUEST_TSO4, GUEST_TSO6, GUEST_ECN, GUEST_UFO: big packets
+# shellcheck disable=SC2034  # (used by tests/guest/rxhash.sh)
+VN_F_HASH_REPORT=57   # a hash per packet in a 20-byte header (vm.sh profile hash)
 vn_set_rx_mode() { # mergeable|small|big: filter features on both devices, rebind, check
 	local mode=$1 feats v dbg dev wired=
 	case $mode in

@@ -36,36 +36,12 @@ pct=$(vn_knob EDGE_FAULT_PCT 10 10)
 margin=$(vn_knob EDGE_FAULT_MARGIN_MB 128 96)
 xfer=$(vn_knob EDGE_FAULT_XFER 8M 64M)
 export VN_IPERF_TIMEOUT=60
-FPA=/sys/kernel/debug/fail_page_alloc FSL=/sys/kernel/debug/failslab
-TIMES=1000000
 sinkport=9998
 nsA=${VN_NS[0]} nsB=${VN_NS[1]}
 
 ktap_plan
 ktap_diag "faults: $pct% for ${secs}s, memory pressure leaving ${margin} MiB, transfers of $xfer (EDGE_FAULT_SECS, EDGE_FAULT_PCT, EDGE_FAULT_MARGIN_MB, EDGE_FAULT_XFER; EDGE_FULL=1: 30 s, 64M)"
 
-fault_set() { # DIR PROBABILITY IGNORE_GFP_WAIT TIMES [TASK_FILTER]
-	echo 0 > "$1/probability"
-	echo 0 > "$1/verbose"
-	echo 1 > "$1/interval"
-	echo 0 > "$1/space"
-	echo "${5:-N}" > "$1/task-filter"
-	echo "$3" > "$1/ignore-gfp-wait"
-	[ "$1" != "$FSL" ] || echo N > "$1/cache-filter"
-	[ "$1" != "$FPA" ] || echo 0 > "$1/min-order"  # the default, 1, spares order-0 pages
-	echo "$4" > "$1/times"
-	echo "$2" > "$1/probability"
-}
-fault_off() { # DIR: stop injecting; prints the number of faults injected since fault_set
-	local left
-	echo 0 > "$1/probability"
-	read -r left < "$1/times"
-	echo $((TIMES - left))
-	echo -1 > "$1/times"
-	echo Y > "$1/ignore-gfp-wait"
-	echo N > "$1/task-filter"
-	[ "$1" != "$FPA" ] || echo 1 > "$1/min-order"
-}
 traffic_start() { # SECS [tcp]: the sink, the flood (and a TCP stream)
 	vn_udp_sink_start sink "$nsB" $sinkport $((64 << 20)) &&
 		vn_udp_start flood "$nsA" "${VN_IP4[1]}" $sinkport "$1" 1400 || return 1
@@ -113,15 +89,15 @@ inject_phase() { # DIR NAME
 	traffic_start $((secs + 30)) tcp || return 1
 	vn_sleep 2
 	refill_hits; h0=$HITS d0=$(vn_ethtool_stats "$nsB" "$b" rx_drops)
-	fault_set "$dir" "$pct" Y $TIMES
+	vn_fault_set "$dir" "$pct" Y
 	vn_sleep "$secs"
-	n=$(fault_off "$dir")
+	n=$(vn_fault_off "$dir")
 	refill_hits; h1=$HITS d1=$(vn_ethtool_stats "$nsB" "$b" rx_drops)
 	q=$(vn_udp_queued "$nsB" $sinkport)
 	ktap_diag "$v: $name at $pct% for ${secs}s: $n faults injected, refill_work ran $((h1 - h0)) times, B rx_drops +$((d1 - d0)), the socket held $q bytes"
 	[ "$n" -gt 0 ] || { ktap_diag "$v: $name: no fault was injected"; rc=1; }
-	[ "$dir" != $FPA ] || [ $((h1 - h0)) -gt 0 ] || { ktap_diag "$v: $name: the RX refill never failed (no refill_work run)"; rc=1; }
-	[ "$dir" != $FSL ] || [ $((d1 - d0)) -gt 0 ] || { ktap_diag "$v: $name: no RX drop"; rc=1; }
+	[ "$dir" != "$VN_FPA" ] || [ $((h1 - h0)) -gt 0 ] || { ktap_diag "$v: $name: the RX refill never failed (no refill_work run)"; rc=1; }
+	[ "$dir" != "$VN_FSL" ] || [ $((d1 - d0)) -gt 0 ] || { ktap_diag "$v: $name: no RX drop"; rc=1; }
 	# RX must work again on this very netdev (its rings refilled), before any unbind: the
 	# flood and the stream stop, the socket keeps its pages
 	vn_bg_stop flood tcp tcp-srv
@@ -143,9 +119,9 @@ for v in "${VN_VARIANTS[@]}"; do
 	vn_neigh_B "$a"
 
 	# 1., 2. page and slab allocation failures
-	inject_phase $FPA fail_page_alloc
+	inject_phase "$VN_FPA" fail_page_alloc
 	ktap_result $? "$v: fail_page_alloc (atomic, $pct%) under traffic: refill failed, nothing leaked, RX recovered"
-	inject_phase $FSL failslab
+	inject_phase "$VN_FSL" failslab
 	ktap_result $? "$v: failslab (atomic, $pct%) under traffic: drops, nothing leaked, RX recovered"
 
 	# 3. memory pressure
@@ -170,7 +146,7 @@ for v in "${VN_VARIANTS[@]}"; do
 		kworkers=$(grep -l '^kworker/' /proc/[0-9]*/comm | cut -d/ -f3 | xargs)
 		for p in $napis $kworkers; do echo 1 > "/proc/$p/make-it-fail"; done 2> /dev/null
 		refill_hits; h0=$HITS
-		fault_set $FPA 100 N $TIMES Y  # all allocations of those threads only
+		vn_fault_set "$VN_FPA" 100 N Y  # all allocations of those threads only
 		# with pp the pool first serves what it holds, and the pages of dropped
 		# packets come back to it: the refill may take a while to fail
 		t1=$SECONDS
@@ -184,14 +160,14 @@ for v in "${VN_VARIANTS[@]}"; do
 		h2=$HITS t2=$((SECONDS - t2))
 		vn_unbind "$vB"
 		ub=$?
-		n=$(fault_off $FPA)
+		n=$(vn_fault_off "$VN_FPA")
 		for p in $napis $kworkers; do echo 0 > "/proc/$p/make-it-fail"; done 2> /dev/null
 		refill_hits; h3=$HITS
 		ktap_diag "$v: allocations failing in B's NAPI thread ($napis) and the $(wc -w <<< "$kworkers") kworkers: refill_work ran $((h1 - h0)) times in ${t1} s, $((h2 - h1)) in ${t2} s after down/up, $((h3 - h2)) more by the unbind (status $ub); $n faults injected"
 		[ $ub = 0 ] && [ $du = 0 ] && [ $((h1 - h0)) -ge 2 ] && [ $((h2 - h1)) -ge 2 ] && rc=0
 		phase_end "the unbind with refill_work pending" || rc=1
 	fi
-	fault_off $FPA > /dev/null
+	vn_fault_off "$VN_FPA" > /dev/null
 	traffic_stop
 	ktap_result $rc "$v: close, open and unbind with refill_work failing and pending: nothing leaked, RX recovered"
 
