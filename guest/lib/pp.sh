@@ -28,11 +28,14 @@ vn_pp_ids() { # [LINES]: the ids of the live pools (of LINES from vn_pp list, el
 }
 vn_has_pools() { # VARIANT MODE: does that variant take MODE's RX buffers from page pools?
 	# 6.12: pp in every mode, base never; 7.3: next in every mode, base (upstream's page_pool,
-	# 24fbd3967f3f) in mergeable and small mode, not in big packets mode.
+	# 24fbd3967f3f) in mergeable and small mode, not in big packets mode. A variant broken on
+	# purpose (tests/broken*/NAME.sed) is the patched driver with one bug.
 	case $1:$VNPP_BASE in
 	pp:* | next:*) return 0 ;;
 	base:7.3) [ "$2" != big ] ;;
-	*) return 1 ;;
+	base:*) return 1 ;;
+	*:6.12) [ -e "$TOP/tests/broken/$1.sed" ] ;;
+	*) [ -e "$TOP/tests/broken-$VNPP_BASE/$1.sed" ] ;;
 	esac
 }
 vn_pools_expected() { # VARIANT: the number of live pools the loaded driver should have with
