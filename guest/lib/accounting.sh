@@ -28,9 +28,17 @@ vn_end() { # VARIANT: 2 tests: the final unload leaves no page pool (10 s); MemA
 	[ ! -d /sys/module/virtio_net ] || rc=1
 	ktap_diag "$v: after the final unload: ${out//$'\n'/; }"
 	ktap_result $rc "$v: no page_pool left after the final unload"
+	# memory freed late (the sockets of killed processes, deferred frees) comes back within
+	# seconds, a leak never: up to 20 s for it (refilldown's socket of 2000 datagrams was
+	# 32-38 MiB short right after the unload in 3 boots of 16, back by the next variant)
+	local t0=$SECONDS
 	mem1=$(vn_memavail_kb)
+	while [ $((VN_MEM0 - mem1)) -gt "$VN_LEAK_KB" ] && [ $((SECONDS - t0)) -lt 20 ]; do
+		vn_sleep 1
+		mem1=$(vn_memavail_kb)
+	done
 	drift=$(( (VN_MEM0 - mem1) / 1024 ))
-	ktap_diag "$v: MemAvailable before load $((VN_MEM0 / 1024)) MiB, after unload $((mem1 / 1024)) MiB: drift ${drift} MiB (leak threshold $((VN_LEAK_KB / 1024)) MiB)"
+	ktap_diag "$v: MemAvailable before load $((VN_MEM0 / 1024)) MiB, after unload $((mem1 / 1024)) MiB ($((SECONDS - t0)) s after): drift ${drift} MiB (leak threshold $((VN_LEAK_KB / 1024)) MiB)"
 	[ $((VN_MEM0 - mem1)) -le "$VN_LEAK_KB" ]
 	ktap_result $? "$v: MemAvailable back within $((VN_LEAK_KB / 1024)) MiB after the scenario"
 }
