@@ -7,6 +7,11 @@
 : "${EDGE_FULL:=0}"
 # shellcheck disable=SC2034  # (used by the scenarios)
 read -ra VN_VARIANTS <<< "${EDGE_VARIANTS:-base pp}"
+vn_variants() { # LIST: a scenario's variants knob, spaces or commas (boots.txt values have no
+	# spaces), one variant a line
+	local v
+	for v in ${1//,/ }; do echo "$v"; done
+}
 
 vn_knob() { # NAME CI_DEFAULT FULL_DEFAULT: the knob's value
 	local v=${!1}

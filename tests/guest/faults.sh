@@ -114,8 +114,7 @@ inject_phase() { # DIR NAME
 	return $rc
 }
 
-list=${FAULTS_VARIANTS:-${VN_VARIANTS[*]}}
-read -ra variants <<< "${list//,/ }"
+mapfile -t variants < <(vn_variants "${FAULTS_VARIANTS:-${VN_VARIANTS[*]}}")
 for v in "${variants[@]}"; do
 	vn_begin "$v"
 	if ! vn_load "$v" || ! vn_virtio_map || ! vn_wire || ! vn_kprobe_add refill virtio_net:refill_work; then

@@ -13,8 +13,7 @@
 # Unpatched 6.12 (base) schedules it (tests/known-bugs.txt: refill-down).
 # Knobs: REFILLDOWN_VARIANTS ("$PATCHED base", or comma separated).
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
-list=${REFILLDOWN_VARIANTS:-$PATCHED base}
-read -ra variants <<< "${list//,/ }"
+mapfile -t variants < <(vn_variants "${REFILLDOWN_VARIANTS:-$PATCHED base}")
 nsA=${VN_NS[0]} nsB=${VN_NS[1]}
 sinkport=9998
 

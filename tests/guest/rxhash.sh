@@ -11,8 +11,7 @@
 # (tests/known-bugs.txt: big-hdr-hash); base runs no XDP in big packets mode (a skip).
 # Knobs: RXHASH_VARIANTS ("$PATCHED base", or comma separated), RXHASH_COUNT (500).
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
-list=${RXHASH_VARIANTS:-$PATCHED base}
-read -ra variants <<< "${list//,/ }"  # spaces or commas
+mapfile -t variants < <(vn_variants "${RXHASH_VARIANTS:-$PATCHED base}")
 count=${RXHASH_COUNT:-500}
 nsA=${VN_NS[0]} nsB=${VN_NS[1]}
 
