@@ -7,6 +7,7 @@ pkgs=(
 	build-essential flex bison bc libelf-dev libssl-dev dwarves cpio kmod rsync ccache sparse
 	qemu-system-x86 iproute2 iputils-ping ethtool iperf3 socat jq python3 python3-yaml python3-ply python3-git
 	clang llvm libbpf-dev libxdp-dev bpftool gnuplot-nox git git-email perl
+	clang-19 lld-19 llvm-19  # series-check's clang build: 7.3 needs LLVM 17 or newer, Debian 12's clang is 14
 	shellcheck pyflakes3 codespell  # make lint, checkpatch --codespell
 	libmnl0  # the newer ethtool of scripts/tools.sh
 	libmailtools-perl libemail-valid-perl  # git send-email (recommended by git-email, not pulled in)

@@ -1,9 +1,11 @@
 #!/bin/bash
 # The checks a maintainer's tooling runs on the base's series folders (6.12: series/; 7.3:
 # series-net/ then series-net-next/): applied in that order with git am on a clean copy of
-# the base, each patch builds the driver on its own with no new W=1 or sparse (C=2) warnings
-# against the base, checkpatch --strict --codespell is clean, and git send-email --dry-run accepts the
-# series with get_maintainer.pl's recipients. Prints KTAP lines; exit status 1 on a failure.
+# the base, each patch builds the driver on its own with no new warnings against the base with
+# gcc W=1 and sparse (C=2), clang W=1 and gcc W=1 for 32-bit x86 (scripts/kbuild-extra.sh),
+# kernel-doc -Wall finds nothing new in the C files it touches, checkpatch --strict --codespell
+# is clean, and git send-email --dry-run accepts the series with get_maintainer.pl's
+# recipients. Prints KTAP lines; exit status 1 on a failure.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -15,13 +17,44 @@ ok() { n=$((n + 1)); echo "ok $n $*"; }
 not_ok() { n=$((n + 1)); failed=1; echo "not ok $n $*"; }
 diag() { sed 's/^/# /'; }
 
-# Warnings of an external build of one virtio_net.c with W=1 and sparse, line numbers dropped.
-warnings() { # source-file
-	local dir=$wt-mod
+# Warnings of an external build of one virtio_net.c with W=1, line numbers dropped. BUILD: gcc
+# (the lean kernel's build, with sparse, the module linked), clang or i386 (the object only, in
+# the build directory scripts/kbuild-extra.sh prepared: its make arguments in $extra_args).
+declare -A extra_args
+warnings() { # BUILD source-file
+	local dir=$wt-mod-$1 args
+	case $1 in
+	gcc) args=(-C "$obj" C=2 CHECK="sparse -Wno-unknown-attribute" modules) ;;
+	*) read -ra args <<< "${extra_args[$1]}"; args=(-C "$TREE" "${args[@]}" virtio_net.o) ;;
+	esac
 	rm -rf "$dir" && mkdir -p "$dir"
-	cp "$1" "$dir/" && echo 'obj-m += virtio_net.o' > "$dir/Kbuild"
-	make -s -C "$obj" M="$dir" W=1 C=2 CHECK="sparse -Wno-unknown-attribute" modules > "$dir/log" 2>&1 || echo "BUILD FAILED"
+	cp "$2" "$dir/" && echo 'obj-m += virtio_net.o' > "$dir/Kbuild"
+	make -s M="$dir" W=1 "${args[@]}" > "$dir/log" 2>&1 || echo "BUILD FAILED"
 	grep -E 'warning|error|FAILED' "$dir/log" | sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | sort -u || true
+}
+# The warnings of every build of $builds at once (one core each: make check runs this while the
+# other core would idle), into $wt-warn-BUILD
+all_warnings() { # source-file
+	local b
+	for b in "${builds[@]}"; do warnings "$b" "$1" > "$wt-warn-$b" & done
+	wait
+}
+build_label() { # BUILD
+	case $1 in
+	gcc) echo "W=1/sparse" ;;
+	clang) echo "clang W=1" ;;
+	i386) echo "32-bit (i386) W=1" ;;
+	esac
+}
+
+# kernel-doc -Wall's warnings of FILE at REV of the copy, line numbers dropped (none if FILE is
+# not there at REV)
+kdoc_warnings() { # REV FILE
+	local tmp=$wt-kdoc/${2##*/}
+	mkdir -p "${tmp%/*}"
+	git -C "$wt" show "$1:$2" > "$tmp" 2>/dev/null || : > "$tmp"
+	# 6.12's kernel-doc says "FILE:LINE: warning: ...", 7.3's "Warning: FILE:LINE ..."
+	(cd "$wt" && ./scripts/kernel-doc -Wall -none "$tmp" 2>&1) | sed -E 's/:[0-9]+([: ])/\1/' | sort -u
 }
 
 # codespell's dictionary (what checkpatch finds itself) without the words that are names here:
@@ -34,11 +67,24 @@ echo "KTAP version 1"
 rm -rf "$wt" && git -C "$base_repo" worktree prune
 git -C "$base_repo" worktree add -q --detach "$wt" base
 set_ident "$wt"
-base_warn=$(warnings "$wt/drivers/net/virtio_net.c")
-echo "# base: $(echo "$base_warn" | grep -c . ) W=1/sparse warnings in virtio_net.c"
+builds=(gcc)
+for b in clang i386; do
+	if a=$(bash "$TOP/scripts/kbuild-extra.sh" "$b" 2> "$wt-$b.err"); then
+		extra_args[$b]=$(xargs <<< "$a") builds+=("$b")
+		ok "$(build_label "$b") build directory prepared"
+	else
+		diag < "$wt-$b.err"; not_ok "$(build_label "$b") build directory prepared"
+	fi
+done
+declare -A base_warn
+all_warnings "$wt/drivers/net/virtio_net.c"
+for b in "${builds[@]}"; do
+	base_warn[$b]=$(cat "$wt-warn-$b")
+	echo "# base: $(grep -c . <<< "${base_warn[$b]}") $(build_label "$b") warnings in virtio_net.c"
+done
 # Kbuild drops C=2 with only a warning when the tree finds sparse too old (its
 # scripts/checker-valid.sh): say so, not a silent pass
-if grep -q 'is not available or not up to date' "$wt-mod/log"; then
+if grep -q 'is not available or not up to date' "$wt-mod-gcc/log"; then
 	ok "sparse runs on this tree # SKIP this sparse ($(sparse --version)) is too old for Linux $(make -s -C "$wt" kernelversion) (scripts/checker-valid.sh), and Debian's newer ones need a newer glibc: W=1 only"
 else
 	ok "sparse runs on this tree"
@@ -51,9 +97,18 @@ for p in $(series_patches); do
 		not_ok "git am $name"; git -C "$wt" am --abort; break
 	fi
 	ok "git am $name"
-	new=$(comm -13 <(echo "$base_warn") <(warnings "$wt/drivers/net/virtio_net.c"))
-	if [ -z "$new" ]; then ok "builds, no new W=1/sparse warnings after $name"
-	else echo "$new" | diag; not_ok "builds, no new W=1/sparse warnings after $name"; fi
+	all_warnings "$wt/drivers/net/virtio_net.c"
+	for b in "${builds[@]}"; do
+		new=$(comm -13 <(echo "${base_warn[$b]}") "$wt-warn-$b")
+		if [ -z "$new" ]; then ok "builds, no new $(build_label "$b") warnings after $name"
+		else echo "$new" | diag; not_ok "builds, no new $(build_label "$b") warnings after $name"; fi
+	done
+	new=
+	while read -r f; do
+		new+=$(comm -13 <(kdoc_warnings HEAD^ "$f") <(kdoc_warnings HEAD "$f"))
+	done < <(sed -n 's|^+++ b/||p' "$p" | grep -E '\.[ch]$')
+	if [ -z "$new" ]; then ok "kernel-doc -Wall: nothing new in the C files of $name"
+	else echo "$new" | diag; not_ok "kernel-doc -Wall: nothing new in the C files of $name"; fi
 	# Exceptions: FILE_PATH_CHANGES ("does MAINTAINERS need updating?") is raised for any new
 	# file; instead, every new file must already be covered by a MAINTAINERS F: entry.
 	# UNKNOWN_COMMIT_ID: the base is a one-commit tree made from Debian's tarball, without
