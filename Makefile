@@ -11,9 +11,10 @@ check:
 	bash scripts/check-all.sh
 
 # The same with the edge-case scenarios' full cycle counts and sizes (EDGE_FULL=1, guest/lib/knobs.sh):
-# hours under TCG, far over CI's budget.
+# hours under TCG, far over CI's budget. VNPP_BASE=7.3: tests/boots-full-7.3.txt.
+FULL_BOOTS = tests/boots-full$(if $(filter 7.3,$(VNPP_BASE)),-7.3).txt
 check-full:
-	VNPP_BOOTS=tests/boots-full.txt EDGE_FULL=1 VNPP_SCENARIO_TIMEOUT=7200 VNPP_BOOT_TIMEOUT=21600 bash scripts/check.sh
+	VNPP_BOOTS=$(FULL_BOOTS) EDGE_FULL=1 VNPP_SCENARIO_TIMEOUT=7200 VNPP_BOOT_TIMEOUT=21600 bash scripts/check.sh
 
 # The debug kernel flavour (config/vnpp-debug.config: KASAN, lockdep, kmemleak, ...), its own
 # build (build/kbuild-debug: 16 minutes with an empty ccache here) and the boots of

@@ -38,7 +38,8 @@ export_series() { # RANGE SERIES_DIR COVER_DIR: the commits of RANGE as TOP/SERI
 	local range=$1 out=$TOP/$2 cover=$TOP/$3 prefix version subject recipients r f to=() cc=()
 	rm -rf "${tmp:?}"/* && mkdir -p "$out"
 	rm -f "$out"/*.patch
-	[ "$(git -C "$TREE" rev-list --count "$range")" != 0 ] || { step "$2/: no commits"; return 0; }
+	# no commits, no folder: the guest reads an existing series-net-next/ as "next has net-next"
+	[ "$(git -C "$TREE" rev-list --count "$range")" != 0 ] || { rmdir "$out"; step "$2/: no commits"; return 0; }
 	prefix=$(sed -n 's/^prefix: //p' "$cover/cover-letter.txt")
 	version=$(sed -n 's/^version: //p' "$cover/cover-letter.txt")
 	subject=$(sed -n 's/^subject: //p' "$cover/cover-letter.txt")

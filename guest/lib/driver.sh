@@ -7,6 +7,18 @@ vn_known_bug() { # VARIANT KEY: print why, if VARIANT on this base has the bug K
 		$1 == v && $2 == b && $3 == k { $1 = $2 = $3 = ""; sub(/^ +/, ""); print; exit }' \
 		"$TOP/tests/known-bugs.txt"
 }
+# What 7.3's next has beyond the net fixes (big packets mode on the pool, its XDP, rx-alloc-fail,
+# the page_pool.sh selftest) comes with the patches of series-net-next/; until it has some, next
+# is base with the net fixes.
+vn_net_next() { compgen -G "$TOP/series-net-next/0*.patch" > /dev/null; }
+vn_counts_alloc_fail() { # VARIANT: does it count rx-alloc-fail (ethtool -S rxN_alloc_fail)?
+	# 6.12's pp (and a variant broken on purpose), 7.3's next with series-net-next; no base
+	case $1:$VNPP_BASE in
+	base:*) return 1 ;;
+	next:7.3) vn_net_next ;;
+	*) return 0 ;;
+	esac
+}
 vn_unload() {
 	[ -d /sys/module/virtio_net ] || return 0
 	vn_unwire

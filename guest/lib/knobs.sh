@@ -3,10 +3,11 @@
 # default (what `make check` runs under TCG) and the issue's full value, taken when EDGE_FULL=1
 # (e.g. `scripts/vm.sh -- env EDGE_FULL=1 guest/run.sh tests/guest/rebind.sh`). A knob set
 # explicitly wins over both. Scenarios print the values they used as diag lines.
-# EDGE_VARIANTS: the variants the edge-case scenarios run (default "base pp").
+# EDGE_VARIANTS: the variants the edge-case scenarios run (default "base $PATCHED": pp on 6.12,
+# next on 7.3).
 : "${EDGE_FULL:=0}"
 # shellcheck disable=SC2034  # (used by the scenarios)
-read -ra VN_VARIANTS <<< "${EDGE_VARIANTS:-base pp}"
+read -ra VN_VARIANTS <<< "${EDGE_VARIANTS:-base $PATCHED}"
 vn_variants() { # LIST: a scenario's variants knob, spaces or commas (boots.txt values have no
 	# spaces), one variant a line
 	local v

@@ -27,21 +27,26 @@ vn_pp_ids() { # [LINES]: the ids of the live pools (of LINES from vn_pp list, el
 	awk '!/detach-time=/ { for (i = 1; i <= NF; i++) if ($i ~ /^id=/) print substr($i, 4) }' <<< "$l" | sort -n | xargs
 }
 vn_has_pools() { # VARIANT MODE: does that variant take MODE's RX buffers from page pools?
-	# 6.12: pp in every mode, base never; 7.3: next in every mode, base (upstream's page_pool,
-	# 24fbd3967f3f) in mergeable and small mode, not in big packets mode. A variant broken on
-	# purpose (tests/broken*/NAME.sed) is the patched driver with one bug.
+	# 6.12: pp in every mode, base never; 7.3: base (upstream's page_pool, 24fbd3967f3f) in
+	# mergeable and small mode, not in big packets mode; next too, and in big packets mode once
+	# series-net-next/ (big packets mode on the pool) exists. A variant broken on purpose
+	# (tests/broken*/NAME.sed) is the patched driver with one bug.
 	case $1:$VNPP_BASE in
-	pp:* | next:*) return 0 ;;
+	pp:*) return 0 ;;
+	next:7.3) [ "$2" != big ] || vn_net_next ;;
 	base:7.3) [ "$2" != big ] ;;
 	base:*) return 1 ;;
 	*:6.12) [ -e "$TOP/tests/broken/$1.sed" ] ;;
 	*) [ -e "$TOP/tests/broken-$VNPP_BASE/$1.sed" ] ;;
 	esac
 }
+vn_pools_here() { # VARIANT [MODE]: vn_has_pools in MODE, by default the RX mode B runs now
+	vn_has_pools "$1" "${2:-$(vn_rx_mode "$(vn_nics | tail -1)")}"
+}
 vn_pools_expected() { # VARIANT: the number of live pools the loaded driver should have with
 	# both NICs bound: one per RX queue of each NIC where it has pools (vn_has_pools), else none
 	local v=$1 n=0 dev q
-	vn_has_pools "$v" "$(vn_rx_mode "$(vn_nics | head -1)")" || { echo 0; return; }
+	vn_pools_here "$v" || { echo 0; return; }
 	for dev in $(vn_nics); do
 		# max_queue_pairs pools exist, whatever the current channel count: the device's max
 		q=$(vn_ethtool_value "$dev" -l Combined)
@@ -63,18 +68,19 @@ vn_fill_sink() { # flood B until the never-reading socket holds some RX pages; p
 	vn_bg_stop flood
 	vn_udp_queued "${VN_NS[1]}" $VN_SINKPORT
 }
-# The pools once the driver (or B) is gone with the socket holding pages: pp must list a
-# destroyed pool with pages in flight, base no pool at all. Then close the socket: every
-# destroyed pool must go. Status 0 if all is as expected.
-vn_check_held_pool() { # VARIANT WHAT
+# The pools once the driver (or B) is gone with the socket holding pages: a variant with pools
+# in MODE (B's, taken while it was there) must list a destroyed pool with pages in flight, one
+# without no pool at all. Then close the socket: every destroyed pool must go. Status 0 if all
+# is as expected.
+vn_check_held_pool() { # VARIANT WHAT MODE
 	local v=$1 what=$2 s out rc=0
 	s=$(vn_pp summary)
 	ktap_diag "$v: $what with the socket holding pages: $s"
-	if [ "$v" = pp ]; then
+	if vn_pools_here "$v" "$3"; then
 		[ "$(vn_pp_field "$s" detached)" -ge 1 ] && [ "$(vn_pp_field "$s" detached_inflight)" -ge 1 ] ||
 			{ echo "expected a destroyed pool with pages in flight" >&2; rc=1; }
 	else
-		[ "$(vn_pp_field "$s" pools)" = 0 ] || { echo "base: unexpected page pools" >&2; rc=1; }
+		[ "$(vn_pp_field "$s" pools)" = 0 ] || { echo "$v: unexpected page pools" >&2; rc=1; }
 	fi
 	vn_bg_stop sink
 	out=$(vn_pp wait-attached 10) || rc=1
@@ -84,14 +90,15 @@ vn_check_held_pool() { # VARIANT WHAT
 # A socket on B fills with RX pages, then CMD takes B or the driver away (WHAT says which):
 # vn_check_held_pool. Status 0 if all is as expected.
 vn_with_pages_held() { # VARIANT WHAT CMD...
-	local v=$1 what=$2 q rc=1
+	local v=$1 what=$2 q rc=1 mode
 	shift 2
+	mode=$(vn_rx_mode "$(vn_nics | tail -1)")
 	vn_udp_sink_start sink "${VN_NS[1]}" $VN_SINKPORT $((64 << 20)) ||
 		{ ktap_diag "$v: the UDP sink did not start"; vn_bg_stop sink; return 1; }
 	q=$(vn_fill_sink)
 	ktap_diag "$v: the socket holds $q bytes (truesize) before: $what"
 	if "$@"; then
-		[ "$q" -gt 0 ] && vn_check_held_pool "$v" "$what" && rc=0
+		[ "$q" -gt 0 ] && vn_check_held_pool "$v" "$what" "$mode" && rc=0
 	else
 		ktap_diag "$v: $* failed"
 	fi

@@ -32,7 +32,7 @@ PAT=deadbeef                          # ping -p pattern
 PINGS=${AFXDP_PINGS:-50}              # echo requests per receive run (ping -s 1000, 10 ms apart)
 UDP_SECS=${AFXDP_UDP_SECS:-1}         # iperf3 -u seconds per receive run
 UDP_RATE=${AFXDP_UDP_RATE:-20M}       # and its rate
-read -ra variants <<< "${AFXDP_VARIANTS:-base pp}"
+read -ra variants <<< "${AFXDP_VARIANTS:-base $PATCHED}"
 
 mkdir -p "$D"
 
@@ -127,7 +127,7 @@ T_ZCRX="zero-copy (XDP_ZEROCOPY) RX" T_AFTER="iperf3 A->B after AF_XDP"
 T_POOLS="B's page pools unchanged and in use after AF_XDP" T_NOPOOLS="B has no page pool, before or after AF_XDP"
 afx_tests() { # VARIANT: its tests' names, one a line
 	printf '%s\n' "$T_LOAD" "$T_COPY" "$T_ZCBIND" "$T_ZCRX" "$T_AFTER"
-	if [ "$1" = pp ]; then echo "$T_POOLS"; else echo "$T_NOPOOLS"; fi
+	if vn_pools_here "$1" mergeable; then echo "$T_POOLS"; else echo "$T_NOPOOLS"; fi
 }
 afx_skip() { # VARIANT FIRST REASON: skip the variant's tests from number FIRST (1-based) on
 	local t
@@ -209,7 +209,7 @@ for v in "${variants[@]}"; do
 	bps=$(sed -n 's/.*bps=\([0-9]*\).*/\1/p' <<< "$r")
 	[ "${bps:-0}" -gt 0 ] || rc=1
 	ktap_result $rc "$v: $T_AFTER"
-	if [ "$v" = pp ]; then
+	if vn_pools_here "$v" mergeable; then
 		pp1=$(vn_pp_stats "$b")
 		while read -r l; do ktap_diag "$v: pool: $l"; done <<< "$pp1"
 		pools0=$(afx_pool_ids "$pp0") pools1=$(afx_pool_ids "$pp1")

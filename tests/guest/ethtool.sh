@@ -131,7 +131,7 @@ for v in "${VN_VARIANTS[@]}"; do
 	s=$(vn_pp wait-attached 5)
 	rc=$?
 	ktap_diag "$v: live pool ids before the changes: [${ids0}], after: [${ids1}]; ${s//$'\n'/; }"
-	if [ "$v" = pp ]; then
+	if vn_pools_here "$v"; then
 		[ -n "$ids0" ] && [ "$ids0" = "$ids1" ] || rc=1
 		[ "$(vn_pp_field "$s" live)" = "$(vn_pools_expected "$v")" ] || rc=1
 	else

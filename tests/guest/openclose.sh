@@ -56,7 +56,7 @@ for v in "${VN_VARIANTS[@]}"; do
 	ids1=$(vn_pp_ids)
 	ktap_diag "$v: live pool ids before the cycles: [${ids0}], after: [${ids1}]"
 	rc=0
-	if [ "$v" = pp ]; then
+	if vn_pools_here "$v"; then
 		[ -n "$ids0" ] && [ "$ids0" = "$ids1" ] || rc=1
 	else
 		[ -z "$ids0$ids1" ] || rc=1

@@ -8,11 +8,11 @@
 # already taken out, or had not yet announced) fails the boot through the console scan.
 # This is a check of the workbench's emulator, not of the driver: scripts/qemu.sh says which
 # QEMU passes it.
-# Knobs: TEXTPOKE_CYCLES (CI 100, full 1000), TEXTPOKE_VARIANT (pp), TEXTPOKE_OPTIMIZE (1: the
+# Knobs: TEXTPOKE_CYCLES (CI 100, full 1000), TEXTPOKE_VARIANT ($PATCHED), TEXTPOKE_OPTIMIZE (1: the
 # kernel's default; 0: debug.kprobes-optimization=0, int3 only).
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
 cycles=$(vn_knob TEXTPOKE_CYCLES 100 1000)
-v=${TEXTPOKE_VARIANT:-pp}
+v=${TEXTPOKE_VARIANT:-$PATCHED}
 tr=/sys/kernel/tracing
 sysctl -qw debug.kprobes-optimization="${TEXTPOKE_OPTIMIZE:-1}"
 ktap_plan 3

@@ -140,7 +140,7 @@ facts() { # VARIANT: after the first load and stream with the trace on: the figu
 	s=$(dma_trace_summary)
 	dma_trace_off
 	ktap_diag "$v: RX DMA through vduse_dev_dma_ops (load + wire + one $mib MiB stream, both devices): $s"
-	[ "$v" != pp ] || ktap_diag "pp: pools: $(vn_pp summary) (inflight pages are mapped for the pool's life: held_kib above is the bounce space RX keeps)"
+	! vn_pools_here "$v" || ktap_diag "$v: pools: $(vn_pp summary) (inflight pages are mapped for the pool's life: held_kib above is the bounce space RX keeps)"
 	[[ $s == rx_maps=[1-9]* ]]
 }
 
@@ -254,13 +254,13 @@ done
 good() { [[ $1 == dropped+counted || $1 == "broke the queue" || $1 == "not applicable" ]]; }
 for m in "${modes[@]}"; do
 	for c in "${cases[@]}"; do
-		rb=${res[$c,$m,base]} rp=${res[$c,$m,pp]}
+		rb=${res[$c,$m,base]} rp=${res[$c,$m,$PATCHED]}
 		[ -n "$rb" ] && [ -n "$rp" ] && [ "$rb" != "$rp" ] || continue
 		if good "$rb" && good "$rp"; then right="both acceptable"
 		elif good "$rb"; then right=base
-		elif good "$rp"; then right=pp
+		elif good "$rp"; then right=$PATCHED
 		else right=neither; fi
-		ktap_diag "differ: $m $c: base $rb, pp $rp: right: $right"
+		ktap_diag "differ: $m $c: base $rb, $PATCHED $rp: right: $right"
 	done
 done
 # the next scenario gets the daemon as it was (MTU 1500)
