@@ -1,7 +1,8 @@
 #!/bin/bash
 # Build the workbench's BPF and AF_XDP programs on the host, once, into build/bpf/ (clang and
 # libxdp under TCG took tens of seconds a scenario in the guest):
-#   build/bpf/xdp/<name>.o      tests/xdp/*.c (tests/guest/xdp.sh, integrity.sh)
+#   build/bpf/xdp/<name>.o      tests/xdp/*.c (tests/guest/xdp.sh, integrity.sh), and
+#   build/bpf/xdp/<name>_frags.o the same as xdp.frags programs where they use EDGE_SEC
 #   build/bpf/afxdp/xsk_kern.o  tests/afxdp/xsk_kern.c, the XSK redirect program
 #   build/bpf/afxdp/xsk_rx      tests/afxdp/xsk_rx.c, the AF_XDP receiver (libxdp, libbpf)
 # Nothing is rebuilt when every object is newer than its sources. The guest scenarios refuse
@@ -20,11 +21,15 @@ fresh() { # OBJ SRC...: OBJ exists and is newer than every SRC
 }
 
 n=0
-for c in "$src"/xdp/*.c; do
-	o=$out/xdp/$(basename "$c" .c).o
-	fresh "$o" "$c" "$src"/xdp/*.h && continue
-	"${bpf_cc[@]}" -g -c "$c" -o "$o.tmp" && mv "$o.tmp" "$o" || die "clang $c failed"
+xdp_obj() { # SRC OBJ [CFLAGS...]
+	fresh "$2" "$1" "$src"/xdp/*.h && return
+	"${bpf_cc[@]}" -g "${@:3}" -c "$1" -o "$2.tmp" && mv "$2.tmp" "$2" || die "clang $1 $* failed"
 	n=$((n + 1))
+}
+for c in "$src"/xdp/*.c; do
+	o=$out/xdp/$(basename "$c" .c)
+	xdp_obj "$c" "$o.o"
+	! grep -q '^EDGE_SEC$' "$c" || xdp_obj "$c" "${o}_frags.o" -DEDGE_FRAGS
 done
 o=$out/afxdp/xsk_kern.o
 if ! fresh "$o" "$src/afxdp/xsk_kern.c"; then

@@ -20,14 +20,15 @@ vn_begin() { # VARIANT: record MemAvailable with no virtio_net loaded; sets VN_M
 	VN_MEM0=$(vn_memavail_kb)
 	vn_kmsg "edge: $1 begin (MemAvailable ${VN_MEM0} kB)"
 }
-vn_end() { # VARIANT: 2 tests: the final unload leaves no page pool (10 s); MemAvailable drift
+vn_end() { # VARIANT [KEY]: 2 tests: the final unload leaves no page pool (10 s), a test of the
+	# known bug KEY where given (ktap_known: a variant that leaks pool pages); MemAvailable drift
 	local v=$1 out rc mem1 drift
 	vn_unload || ktap_diag "$v: the final unload failed"
 	out=$(vn_pp wait-gone 10)
 	rc=$?
 	[ ! -d /sys/module/virtio_net ] || rc=1
 	ktap_diag "$v: after the final unload: ${out//$'\n'/; }"
-	ktap_result $rc "$v: no page_pool left after the final unload"
+	ktap_known $rc "$v: no page_pool left after the final unload" "${2:-}" "$v"
 	# memory freed late (the sockets of killed processes, deferred frees) comes back within
 	# seconds, a leak never: up to 20 s for it (refilldown's socket of 2000 datagrams was
 	# 32-38 MiB short right after the unload in 3 boots of 16, back by the next variant)
@@ -67,8 +68,12 @@ vn_kprobe_add() { # NAME MOD:FUNC
 	echo "p:vnpp/$1 $2" >> $_VN_TR/kprobe_events || return 1
 	echo 1 > "$_VN_TR/events/vnpp/$1/enable"
 }
-vn_kprobe_hits() { # NAME: its hit count so far
-	awk -v n="$1" '$1 == n { print $2 }' $_VN_TR/kprobe_profile
+# shellcheck disable=SC2034  # VN_HITS is read by the callers
+vn_kprobe_hits() { # NAME: its hit count so far into VN_HITS (bash builtins only: no fork, for
+	# loops while fault injection fails allocations)
+	local n h _
+	VN_HITS=0
+	while read -r n h _; do [ "$n" != "$1" ] || VN_HITS=$h; done < $_VN_TR/kprobe_profile
 }
 vn_kprobe_del() { # NAME
 	[ -e "$_VN_TR/events/vnpp/$1" ] || return 0

@@ -16,7 +16,8 @@
 # spin_unlock_bh() with interrupts off runs softirqs inside netpoll's virtnet_poll_tx(), whose
 # XDP_TX spins on the transmit queue's lock that poll holds (an RCU stall on 7.3's base, seen in
 # 1 of 3 runs). So this half runs only on variants without that bug, unless NETPOLL_XDP=all; on
-# 6.12's base, which has no pools, it must pass.
+# 6.12's base, which has no pools, it must pass. Last, per variant: the final unload leaves no
+# page pool and MemAvailable comes back (vn_end): pages netpoll's polls kept are not lost.
 # Knobs: NETPOLL_COUNT (2000) budget-0 polls per variant; NETPOLL_XDP (1: the transmit half
 # where it cannot hang, all: everywhere, 0: nowhere); NETPOLL_VARIANTS ("pp base"; on 7.3 "next
 # base").
@@ -85,6 +86,7 @@ polls_under_flood() { # B PORT
 field() { vn_pp_field "$1" "$2"; }  # "K=V ..." K
 
 for v in "${variants[@]}"; do
+	vn_begin "$v"
 	if ! vn_load "$v" || ! vn_wire; then
 		fail_variant "$v" "driver did not load or no connectivity"
 		continue
@@ -122,7 +124,7 @@ for v in "${variants[@]}"; do
 	rc=$?
 	ktap_diag "$v: iperf3 2s A->B after the polls: $r"
 	ktap_result $rc "$v: traffic after"
+	vn_end "$v"  # the pools drained and the module unloaded after the polls
 done
-vn_unload
 rmmod vnpp_netpoll
 ktap_exit

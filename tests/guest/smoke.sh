@@ -3,9 +3,10 @@
 # iperf3 traffic A->B for SMOKE_SECS (2) seconds; the throughput is a diag line. Then the
 # page pools: one per RX queue of each NIC where the variant has them (vn_has_pools: 6.12's pp
 # in every RX mode, its base none; 7.3's base in mergeable and small mode), and none is destroyed.
+# Knobs: SMOKE_SECS, SMOKE_VARIANTS ("base $PATCHED": pp on 6.12, next on 7.3; comma separated).
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
 secs=${SMOKE_SECS:-2}
-variants=(base "$PATCHED")  # pp on 6.12, next on 7.3
+mapfile -t variants < <(vn_variants "${SMOKE_VARIANTS:-base $PATCHED}")
 
 ktap_plan
 for v in "${variants[@]}"; do

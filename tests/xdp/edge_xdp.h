@@ -16,6 +16,15 @@
 #define EDGE_PORT 9999
 #endif
 
+/* The section of a program that takes multi-buffer frames where it is built with -DEDGE_FRAGS
+ * (scripts/bpf.sh builds each program with EDGE_SEC twice: <name>.o and <name>_frags.o).
+ */
+#ifdef EDGE_FRAGS
+#define EDGE_SEC SEC("xdp.frags")
+#else
+#define EDGE_SEC SEC("xdp")
+#endif
+
 /* The Ethernet header if the frame is an IPv4 UDP datagram to EDGE_PORT, else NULL. */
 static __always_inline struct ethhdr *edge_match(struct xdp_md *ctx)
 {

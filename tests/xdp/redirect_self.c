@@ -5,7 +5,7 @@
  */
 #include "edge_xdp.h"
 
-SEC("xdp")
+EDGE_SEC
 int edge_redirect_self(struct xdp_md *ctx)
 {
 	struct ethhdr *eth = edge_match(ctx);

@@ -4,7 +4,7 @@
  */
 #include "edge_xdp.h"
 
-SEC("xdp")
+EDGE_SEC
 int edge_tx(struct xdp_md *ctx)
 {
 	struct ethhdr *eth = edge_match(ctx);
