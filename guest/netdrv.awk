@@ -1,10 +1,12 @@
 # The KTAP of one of the kernel's drivers/net Python tests as lines for tests/guest/netdrv.sh:
-#   ok NAME | skip NAME REASON | diag TEXT (the last 8 diagnostics before a failure) | fail NAME
+#   ok NAME | skip NAME REASON | diag TEXT (the last 8 diagnostics before a failure) | fail NAME |
+#   plan N (the test's own plan, "1..N")
 # A failure whose diagnostics show that this machine cannot run the test at all, whatever the
 # driver, becomes a skip naming why (only these signatures; any other failure stays a failure):
 # - 6.12's hw/csum.py uses cfg.remote_ifname, which 6.12's NetDrvEpEnv does not have;
 # - Debian 12's ethtool 6.1 rejects what hw/rss_ctx.py asks it (--json with -c, -x ... context).
 /^#/ { d[nd++ % 8] = $0; next }
+/^1\.\.[0-9]+/ { print "plan", substr($1, 4) + 0; next }
 /^ok [0-9]+ / {
 	if (match($0, / *# *SKIP */))
 		print "skip", $3, substr($0, RSTART + RLENGTH)

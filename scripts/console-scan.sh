@@ -79,6 +79,10 @@ patterns=(
 	# page_pool_empty_ring(): "%s() page_pool refcnt %d violation" (net/core/page_pool.c):
 	# a page in the pool's ring that someone else still holds
 	'page_pool refcnt -?[0-9]+ violation'
+	# swiotlb_tbl_map_single(): "swiotlb buffer is full (sz: %zd bytes), total %lu (slots), used
+	# %lu (slots)" (kernel/dma/swiotlb.c): a mapping failed for want of bounce space (the
+	# receive stall of pools that pin it; a scenario that provokes it announces it)
+	'swiotlb buffer is full'
 )
 
 # Lines a pattern above matches that are not trouble, one extended regex each.

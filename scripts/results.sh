@@ -5,8 +5,10 @@
 # A FAIL from a KTAP file is followed by the diagnostic lines ("# ...") the scenario printed
 # since its previous result, indented by four spaces (at most the last 12), so that a log's
 # tail says why.
-# from each scenario's KTAP (ktap/<name>.tap, .rc), plus per boot "guest ran to completion"
-# and "console clean". A run dir holds boot.name and scenarios (names, one a line).
+# from each scenario's KTAP (ktap/<name>.tap, .rc), plus per boot "guest ran to completion",
+# "console clean" and "QEMU quiet" (nothing on QEMU's stderr, qemu.log: a device model that
+# complains, "virtio: ..." errors, a signal). A run dir holds boot.name and scenarios (names,
+# one a line).
 # Usage: scripts/results.sh RUNDIR...
 #        scripts/results.sh --ktap PREFIX NAME TAPFILE RC   (one KTAP file, e.g. a host check)
 set -uo pipefail
@@ -76,5 +78,12 @@ for dir in "$@"; do
 		echo "PASS $boot: console clean"
 	else
 		echo "FAIL $boot: console clean — $(echo "$scan" | head -1) ($(echo "$scan" | wc -l) lines)"
+	fi
+	if [ ! -f "$dir/qemu.log" ]; then
+		echo "FAIL $boot: QEMU quiet — no $dir/qemu.log"
+	elif [ -s "$dir/qemu.log" ]; then
+		echo "FAIL $boot: QEMU quiet — $(head -1 "$dir/qemu.log") ($(wc -l < "$dir/qemu.log") lines: $dir/qemu.log)"
+	else
+		echo "PASS $boot: QEMU quiet"
 	fi
 done

@@ -54,6 +54,7 @@ reports=(
 	'[   12.345678] NETDEV WATCHDOG: eth0 (virtio_net): transmit queue 0 timed out 5120 ms'
 	'[   73.123456] page_pool_release_retry() stalled pool shutdown: id 7, 12 inflight 60 sec'
 	'[   73.123456] page_pool_empty_ring() page_pool refcnt -1 violation'
+	'[   81.123456] virtio-pci 0000:00:03.0: swiotlb buffer is full (sz: 4096 bytes), total 32768 (slots), used 32704 (slots)'
 	# the scanner matches inside any text, so a mention on the console is reported too
 	'vnpp-init: rebind: dmesg shows a Call Trace after unbind'
 )

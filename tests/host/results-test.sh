@@ -1,6 +1,6 @@
 #!/bin/bash
 # Unit test of scripts/results.sh, on the host: run directories made up here, each with what a
-# boot leaves (boot.name, scenarios, rc, progress, ktap/, console.log), and the result lines
+# boot leaves (boot.name, scenarios, rc, progress, ktap/, console.log, qemu.log), and the result lines
 # they must and must not give. Output: KTAP. Exit status 1 if any test failed.
 # Usage: tests/host/results-test.sh
 set -uo pipefail
@@ -9,7 +9,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
 
-boot() { # NAME RC TAP [PROGRESS]: a run directory with one scenario "s" (RC "" = no rc file)
+boot() { # NAME RC TAP [PROGRESS [QEMU]]: a run directory with one scenario "s" (RC "" = no rc
+	# file), QEMU's stderr
 	local d=$tmp/$1
 	mkdir -p "$d/ktap"
 	echo "$1" > "$d/boot.name"
@@ -19,6 +20,7 @@ boot() { # NAME RC TAP [PROGRESS]: a run directory with one scenario "s" (RC "" 
 	[ -z "$2" ] || echo "$2" > "$d/rc"
 	printf '%s\n' "${4:-}" > "$d/progress"
 	: > "$d/console.log"
+	printf '%s' "${5:-}" > "$d/qemu.log"
 	echo "$d"
 }
 check() { # DESC RUNDIR has|lacks ERE
@@ -46,5 +48,9 @@ check "a known bug's test that fails is an expected failure" \
 check "a known bug's test that passes fails: it did not reach the bug" \
 	"$(boot xpass 0 'KTAP version 1\n1..1\nok 1 no refill # TODO known: refills\n')" \
 	has '^FAIL xpass: s: no refill — passed, expected to fail: known: refills$'
+check "QEMU's complaint fails the boot" \
+	"$(boot qemu 0 "$good" '' $'qemu-system-x86_64: virtio: zero sized buffers are not allowed\n')" \
+	has '^FAIL qemu: QEMU quiet — qemu-system-x86_64: virtio: zero sized buffers are not allowed'
+check "a quiet QEMU passes" "$(boot quiet 0 "$good")" has '^PASS quiet: QEMU quiet$'
 echo "1..$n"
 exit $failed
