@@ -103,10 +103,9 @@ for p in $(series_patches); do
 		if [ -z "$new" ]; then ok "builds, no new $(build_label "$b") warnings after $name"
 		else echo "$new" | diag; not_ok "builds, no new $(build_label "$b") warnings after $name"; fi
 	done
-	new=
-	while read -r f; do
-		new+=$(comm -13 <(kdoc_warnings HEAD^ "$f") <(kdoc_warnings HEAD "$f"))
-	done < <(sed -n 's|^+++ b/||p' "$p" | grep -E '\.[ch]$')
+	new=$(while read -r f; do
+		comm -13 <(kdoc_warnings HEAD^ "$f") <(kdoc_warnings HEAD "$f")
+	done < <(sed -n 's|^+++ b/||p' "$p" | grep -E '\.[ch]$'))
 	if [ -z "$new" ]; then ok "kernel-doc -Wall: nothing new in the C files of $name"
 	else echo "$new" | diag; not_ok "kernel-doc -Wall: nothing new in the C files of $name"; fi
 	# Exceptions: FILE_PATH_CHANGES ("does MAINTAINERS need updating?") is raised for any new
