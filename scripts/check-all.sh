@@ -12,6 +12,15 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 bases=${VNPP_BASES:-6.12 7.3}
+# A cold run (nothing in the cache, no base tree, a clean checkout) is what scripts/fresh-clone.sh
+# makes of a clone: its own stages set the bases up from nothing, so it does not set up a clone
+# beside its build as well (minutes of CPU); it checks at the end that its checkout is still
+# clean, as fresh-clone.sh does the clone's.
+if [ -z "$(find "$CACHE" -mindepth 1 -print -quit 2> /dev/null)" ] && ! compgen -G "$BUILD/base-*" > /dev/null &&
+	[ -z "$(git -C "$TOP" status --porcelain)" ]; then
+	export VNPP_COLD=1
+	step "a cold run: empty cache $CACHE, no base tree, a clean checkout of $(git -C "$TOP" rev-parse --short HEAD)"
+fi
 all=$BUILD/check-all.txt
 : > "$all"
 host=1 rc=0
@@ -38,6 +47,14 @@ done
 for base in $bases; do
 	sed "s/^\([A-Z]*\) /\1 [$base] /" "$BUILD/check-$base/results.txt" >> "$all"
 done
+if [ -n "${VNPP_COLD:-}" ]; then
+	dirty=$(git -C "$TOP" status --porcelain)
+	if [ -z "$dirty" ]; then
+		echo "PASS host: fresh-clone: this cold run set up every base from an empty cache, its checkout unchanged"
+	else
+		echo "FAIL host: fresh-clone: this cold run changed its checkout (all output belongs under build/): $(xargs <<< "$dirty")"
+	fi >> "$all"
+fi
 echo
 echo "All bases ($bases):"
 grep '^FAIL ' "$all" || true

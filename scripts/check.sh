@@ -14,7 +14,7 @@
 #      VNPP_SERIES_CHECK=0 (no series-check: scripts/repeat.sh),
 #      VNPP_SETUP_ONLY=1 (stop after the packages, the tools and the tree: scripts/fresh-clone.sh),
 #      VNPP_HOST_CHECKS=0 (not the base-independent host checks: lint, tests/host, the fresh
-#      clone's set-up; check-all.sh),
+#      clone's set-up; check-all.sh), VNPP_COLD=1 (no fresh clone: check-all.sh's cold run),
 #      VNPP_CHECK_PHASE (all; build: the packages, the host checks and the build stages, then
 #      stop; boots: the boots and the summary of a build phase run before, so that check-all.sh
 #      can build one base while another's boots run).
@@ -99,8 +99,11 @@ build_phase() {
 	stage tree
 	[ -z "${VNPP_SETUP_ONLY:-}" ] || { step "set-up done (VNPP_SETUP_ONLY)"; exit 0; }
 	# a fresh clone's set-up of every base (its make check runs them all): minutes of downloads,
-	# xz and git am, mostly one core, so beside the kernel builds (summary() waits for it)
-	if [ -n "$host_checks" ]; then
+	# xz and git am, mostly one core, so beside the kernel builds (summary() waits for it); not
+	# in a run that is one already (VNPP_COLD: check-all.sh checks that run's checkout instead)
+	if [ -n "$host_checks" ] && [ -n "${VNPP_COLD:-}" ]; then
+		step "fresh-clone: not cloned again: this run set up a clean checkout from an empty cache"
+	elif [ -n "$host_checks" ]; then
 		host_check fresh-clone "$TOP/scripts/fresh-clone.sh" &
 		fresh=$!
 	fi
