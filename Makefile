@@ -5,7 +5,7 @@
 PROFILE ?= mergeable,nodma
 SECS ?= 10
 
-.PHONY: check check-full check-debug lint deps tree kernel modules progs series series-check bench smoke shell repeat
+.PHONY: check check-full check-debug lint deps tree kernel modules progs netlib series series-check bench smoke shell repeat
 
 check:
 	bash scripts/check-all.sh
@@ -30,7 +30,7 @@ repeat:
 
 # lint: shellcheck, executable bits, pyflakes (also the first step of make check).
 # series: BENCH=build/bench/<run> takes that benchmark run into the cover letter.
-lint deps tree kernel modules progs series series-check:
+lint deps tree kernel modules progs netlib series series-check:
 	bash scripts/$@.sh
 
 # The benchmark (scripts/bench.sh): mergeable, small and big packets, one queue, DMA API off/on/strict vIOMMU;

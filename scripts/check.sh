@@ -108,6 +108,8 @@ build_phase() {
 		fresh=$!
 	fi
 	for s in kernel modules progs bpf kselftest; do stage $s; done
+	# the helpers of the kernel's drivers/net tests, for the boots that run them
+	! grep -qw netdrv <<< "$boots" || stage netlib
 	for f in $flavours; do stage kernel "$f"; stage modules "$f"; done
 	[ -z "$fresh" ] || wait "$fresh"
 

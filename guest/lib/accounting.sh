@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The per-variant bracket of the edge-case scenarios: MemAvailable with no virtio_net loaded,
 # then after the final unload no page pool left and MemAvailable back; giving a variant up;
-# kprobe hit counters.
+# kprobe and return probe hit counters.
 VN_LEAK_KB=$((32 * 1024))  # MemAvailable drift that counts as a leak
 
 vn_memavail_kb() { # MemAvailable (kB) after dropping clean caches, so that the 9p page
@@ -28,6 +28,7 @@ vn_end() { # VARIANT [KEY]: 2 tests: the final unload leaves no page pool (10 s)
 	rc=$?
 	[ ! -d /sys/module/virtio_net ] || rc=1
 	ktap_diag "$v: after the final unload: ${out//$'\n'/; }"
+	[ $rc = 0 ] || vn_socket_diag "$v: pages left in flight"
 	ktap_known $rc "$v: no page_pool left after the final unload" "${2:-}" "$v"
 	# memory freed late (the sockets of killed processes, deferred frees) comes back within
 	# seconds, a leak never: up to 20 s for it (refilldown's socket of 2000 datagrams was
@@ -42,6 +43,15 @@ vn_end() { # VARIANT [KEY]: 2 tests: the final unload leaves no page pool (10 s)
 	ktap_diag "$v: MemAvailable before load $((VN_MEM0 / 1024)) MiB, after unload $((mem1 / 1024)) MiB ($((SECONDS - t0)) s after): drift ${drift} MiB (leak threshold $((VN_LEAK_KB / 1024)) MiB)"
 	[ $((VN_MEM0 - mem1)) -le "$VN_LEAK_KB" ]
 	ktap_result $? "$v: MemAvailable back within $((VN_LEAK_KB / 1024)) MiB after the scenario"
+}
+vn_socket_diag() { # WHAT: what may hold pool pages: in each test namespace, the sockets whose
+	# receive memory is not zero (skmem r: queued and out-of-order data; ss -m prints it on a
+	# line of its own, joined here), and the socket totals (TCP orphans and memory)
+	local ns
+	for ns in "${VN_NS[@]}"; do
+		ktap_diag "$1: $ns: sockets holding received data: $(vn_in "$ns" ss -Htuanpm | paste - - |
+			awk 'match($0, /skmem:\(r[0-9]+/) && substr($0, RSTART + 8, RLENGTH - 8) + 0 > 0' | xargs); $(vn_in "$ns" cat /proc/net/sockstat | xargs)"
+	done
 }
 vn_give_up() { # VARIANT WHAT REASON: "not ok VARIANT: WHAT"; the caller then moves on to the
 	# next variant, whose other tests are not run (the plan comes at the end: ktap_plan)
@@ -69,14 +79,33 @@ vn_kprobe_add() { # NAME MOD:FUNC
 	echo 1 > "$_VN_TR/events/vnpp/$1/enable"
 }
 # shellcheck disable=SC2034  # VN_HITS is read by the callers
+# A return probe counts only the returns its FILTER keeps (ret: the return value, e.g. "ret == 0"):
+# its events go to a trace instance of their own, whose buffers count them (entries + overrun).
+vn_retprobe_add() { # NAME MOD:FUNC FILTER
+	local ev=$_VN_TR/instances/vnpp-$1/events/vnpp/$1
+	echo "r:vnpp/$1 $2 ret=\$retval" >> $_VN_TR/kprobe_events || return 1
+	mkdir "$_VN_TR/instances/vnpp-$1" && echo "$3" > "$ev/filter" && echo 1 > "$ev/enable"
+}
 vn_kprobe_hits() { # NAME: its hit count so far into VN_HITS (bash builtins only: no fork, for
 	# loops while fault injection fails allocations)
-	local n h _
+	local n h _ f
 	VN_HITS=0
+	if [ -d "$_VN_TR/instances/vnpp-$1" ]; then
+		for f in "$_VN_TR/instances/vnpp-$1"/per_cpu/cpu*/stats; do
+			while read -r n h _; do
+				case $n in entries: | overrun:) VN_HITS=$((VN_HITS + h)) ;; esac
+			done < "$f"
+		done
+		return 0
+	fi
 	while read -r n h _; do [ "$n" != "$1" ] || VN_HITS=$h; done < $_VN_TR/kprobe_profile
 }
-vn_kprobe_del() { # NAME
+vn_kprobe_del() { # NAME (either kind)
 	[ -e "$_VN_TR/events/vnpp/$1" ] || return 0
+	if [ -d "$_VN_TR/instances/vnpp-$1" ]; then
+		echo 0 > "$_VN_TR/instances/vnpp-$1/events/vnpp/$1/enable"
+		rmdir "$_VN_TR/instances/vnpp-$1"
+	fi
 	echo 0 > "$_VN_TR/events/vnpp/$1/enable"
 	echo "-:vnpp/$1" >> $_VN_TR/kprobe_events
 }
