@@ -2,6 +2,11 @@
 # Traffic: iperf3 A->B, background jobs, TCP streams and UDP floods that survive the NIC going
 # away, a never-reading UDP sink, checked datagrams.
 vn_listening() { vn_in "$1" ss -Hltn "sport = :$2" | grep -q .; } # NS PORT: a TCP listener?
+# NS PORT: abort every TCP socket of PORT in NS (SOCK_DESTROY), the orphans of killed processes
+# included. An orphan whose peer's receive broke retransmits for minutes, holding what it
+# received (a FIN is queued as an skb: in small mode its head is an RX page of the pool), and
+# it keeps its namespace alive after the namespace is deleted.
+vn_tcp_abort() { vn_in "$1" ss -HK state all "( sport = :$2 or dport = :$2 )" > /dev/null; }
 
 vn_iperf() { # SECONDS|BYTES [iperf3 client args]: iperf3 server in vnB, client in vnA
 	# SECONDS is a plain number (-t); BYTES has a K/M/G suffix (-n). "-6" targets B's IPv6.

@@ -63,7 +63,10 @@ stream() { # A->B over TCP, B hashing what it got: status 0 if the digest matche
 		vn_sleep 3  # each look costs three execs (slow under TCG)
 	done
 	if [ -n "$STREAM_BROKE" ]; then
+		# neither end can finish its close over a broken queue: abort them
 		vn_bg_stop snd rcv
+		vn_tcp_abort "${VN_NS[0]}" 7001
+		vn_tcp_abort "${VN_NS[1]}" 7001
 		rc=1
 	else
 		wait "$spid" || rc=1
@@ -104,8 +107,10 @@ daemon_mtu() { # MODE: the devices offer MTU 9000 for big mode, 1500 for the oth
 	((f >> 29 & 1)) || args+=(--no-event-idx) # VIRTIO_RING_F_EVENT_IDX
 	vn_vduse_start "${args[@]}" --mtu $mtu
 }
-load_mode() { # VARIANT MODE: the daemon's MTU for MODE, load, switch mode, wire
+load_mode() { # VARIANT MODE: the daemon's MTU for MODE, load, switch mode, wire (mergeable:
+	# no feature filter left from a mode before it)
 	daemon_mtu "$2" || return 1
+	[ "$2" != mergeable ] || vn_filters_clear
 	vn_load "$1" || return 1
 	if [ "$2" != mergeable ]; then vn_set_rx_mode "$2" || return 1; fi
 	vn_wire
