@@ -1,7 +1,8 @@
 #!/bin/bash
 # `make check`: the packages, the host checks (lint, unit tests, a fresh clone's set-up from an
-# empty cache), the build stages (tools, tree, kernel, modules, progs, bpf, kselftest), then one boot per line of tests/boots.txt running its scenarios
-# (guest/run.sh), then one result line per test and the closing "N passed, N failed, N skipped".
+# empty cache), the build stages (tools, tree, kernel, modules, progs, bpf, kselftest), then one
+# boot per line of tests/boots.txt running its scenarios (guest/run.sh), series-check beside
+# them, then one result line per test and the closing "N passed, N failed, N skipped".
 # Logs: build/check/. Exit status 1 on any failure, or on a skip tests/skips.txt does not list.
 # A boots line is "PROFILE [NAME=VALUE...] SCENARIO...": the assignments are that boot's
 # environment, in the guest too (VNPP_FLAVOUR=debug boots the debug kernel, whose kernel and
@@ -112,12 +113,6 @@ build_phase() {
 	! grep -qw netdrv <<< "$boots" || stage netlib
 	for f in $flavours; do stage kernel "$f"; stage modules "$f"; done
 	[ -z "$fresh" ] || wait "$fresh"
-
-	# The series as a maintainer's tools see it (host only): KTAP from scripts/series-check.sh.
-	# Not again for another kernel flavour: it checks the patches, not the kernel, nor where
-	# the caller says so (VNPP_SERIES_CHECK=0: scripts/repeat.sh).
-	[ -n "${VNPP_FLAVOUR:-}" ] || [ "${VNPP_SERIES_CHECK:-1}" = 0 ] ||
-		host_check series-check "$TOP/scripts/series-check.sh"
 }
 if [ "$phase" != boots ]; then
 	build_phase
@@ -128,6 +123,14 @@ fi
 # Each boot's vCPUs share one host thread (scripts/vm.sh: VNPP_TCG=single), so two boots run at
 # a time (VNPP_BOOT_JOBS), one a host core.
 boot_jobs=${VNPP_BOOT_JOBS:-$(nproc)}
+
+# The series as a maintainer's tools see it (host only): KTAP from scripts/series-check.sh, in
+# one of the boots' slots (a job like them): its git am, checkpatch and kernel-doc take one core,
+# a boot the other, where after the build it ran alone with one core idle. Not again for
+# another kernel flavour: it checks the patches, not the kernel, nor where the caller says so
+# (VNPP_SERIES_CHECK=0: scripts/repeat.sh). summary() waits for it.
+[ -n "${VNPP_FLAVOUR:-}" ] || [ "${VNPP_SERIES_CHECK:-1}" = 0 ] ||
+	host_check series-check "$TOP/scripts/series-check.sh" &
 dirs=() i=0
 while read -r profile words; do
 	i=$((i + 1))

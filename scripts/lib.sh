@@ -5,14 +5,14 @@ BUILD=${VNPP_BUILD:-$TOP/build}
 mkdir -p "$BUILD"  # every entry point writes its logs there from its first step
 T0=${T0:-$(date +%s)}
 # The base kernel: VNPP_BASE=6.12 (the default: Debian 12's linux-source-6.12, with series/ in
-# build/linux) or 7.3 (trixie-backports' linux-source-7.3, with series-net/ then
+# build/linux) or 7.3 (trixie-backports' linux-source-7.3, with series-net/, series-vdpa/ then
 # series-net-next/ in build/linux-7.3). Every build directory of a base other than 6.12 carries
 # its name; the patched variant is "pp" on 6.12 (our series) and "next" on 7.3 (the net and
-# net-next series on upstream's page_pool).
+# net-next series on upstream's page_pool; series-vdpa/ is in the 7.3 kernel of both variants).
 VNPP_BASE=${VNPP_BASE:-6.12}
 case $VNPP_BASE in
 6.12) BSFX='' SERIES_DIRS=series PATCHED=pp ;;
-7.3) BSFX=-7.3 SERIES_DIRS='series-net series-net-next' PATCHED=next ;;
+7.3) BSFX=-7.3 SERIES_DIRS='series-net series-vdpa series-net-next' PATCHED=next ;;
 *) echo "error: VNPP_BASE=$VNPP_BASE: 6.12 or 7.3" >&2; exit 1 ;;
 esac
 TREE=$BUILD/linux$BSFX KSELFTEST=$BUILD/kselftest$BSFX

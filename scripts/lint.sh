@@ -2,7 +2,7 @@
 # `make lint`: the workbench's static checks, as KTAP; exit status 1 on any finding.
 #   - shellcheck (default severity, .shellcheckrc) on every tracked shell file, and on the shell
 #     files the series add (6.12's selftest), rebuilt from every series folder of every base
-#     (series/, series-net/, series-net-next/) so no kernel tree is needed;
+#     (series/, series-net/, series-vdpa/, series-net-next/) so no kernel tree is needed;
 #   - executable bits: a file with a #! line is executable, a sourced shell library is not and
 #     names its shell for shellcheck;
 #   - pyflakes on every tracked Python file.
@@ -17,7 +17,7 @@ ktap_result $? "shellcheck: ${#sh[@]} workbench shell files" "$out"
 
 # A file the series add, as it stands in the tree after the series (from the patch's + lines).
 # Not one base's folders: lint runs once, whichever base make check starts with.
-SERIES_DIRS='series series-net series-net-next'
+SERIES_DIRS='series series-net series-vdpa series-net-next'
 dir=$BUILD/lint
 rm -rf "$dir" && mkdir -p "$dir"
 new=()

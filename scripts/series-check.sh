@@ -1,8 +1,9 @@
 #!/bin/bash
 # The checks a maintainer's tooling runs on the base's series folders (6.12: series/; 7.3:
-# series-net/ then series-net-next/): applied in that order with git am on a clean copy of
+# series-net/, series-vdpa/, series-net-next/): applied in that order with git am on a clean copy of
 # the base, each patch builds the driver on its own with no new warnings against the base with
 # gcc W=1 and sparse (C=2), clang W=1 and gcc W=1 for 32-bit x86 (scripts/kbuild-extra.sh),
+# and so does any other C file under drivers/ a patch touches, against its previous version,
 # kernel-doc -Wall finds nothing new in the C files it touches, checkpatch --strict --codespell
 # is clean, and git send-email --dry-run accepts the series with get_maintainer.pl's
 # recipients. Prints KTAP lines; exit status 1 on a failure.
@@ -17,27 +18,40 @@ ok() { n=$((n + 1)); echo "ok $n $*"; }
 not_ok() { n=$((n + 1)); failed=1; echo "not ok $n $*"; }
 diag() { sed 's/^/# /'; }
 
-# Warnings of an external build of one virtio_net.c with W=1, line numbers dropped. BUILD: gcc
-# (the lean kernel's build, with sparse, the module linked), clang or i386 (the object only, in
-# the build directory scripts/kbuild-extra.sh prepared: its make arguments in $extra_args).
+# Warnings of an external build of one C file of the copy with W=1 (with the headers of its
+# directory), line numbers dropped. BUILD: gcc (the lean kernel's build, with sparse; virtio_net
+# linked as the module, another file its object only), clang or i386 (the object only, in the
+# build directory scripts/kbuild-extra.sh prepared: its make arguments in $extra_args).
 declare -A extra_args
-warnings() { # BUILD source-file
-	local dir=$wt-mod-$1 args
+warnings() { # BUILD FILE (relative to the copy)
+	local dir=$wt-mod-$1 args name
+	name=$(basename "$2" .c)
 	case $1 in
-	gcc) args=(-C "$obj" C=2 CHECK="sparse -Wno-unknown-attribute" modules) ;;
-	*) read -ra args <<< "${extra_args[$1]}"; args=(-C "$TREE" "${args[@]}" virtio_net.o) ;;
+	gcc) args=(-C "$obj" C=2 CHECK="sparse -Wno-unknown-attribute")
+		if [ "$name" = virtio_net ]; then args+=(modules); else args+=("$name.o"); fi ;;
+	*) read -ra args <<< "${extra_args[$1]}"; args=(-C "$TREE" "${args[@]}" "$name.o") ;;
 	esac
 	rm -rf "$dir" && mkdir -p "$dir"
-	cp "$2" "$dir/" && echo 'obj-m += virtio_net.o' > "$dir/Kbuild"
+	find "$wt/${2%/*}" -maxdepth 1 -name '*.h' -exec cp -t "$dir/" {} +
+	cp "$wt/$2" "$dir/" && echo "obj-m += $name.o" > "$dir/Kbuild"
 	make -s M="$dir" W=1 "${args[@]}" > "$dir/log" 2>&1 || echo "BUILD FAILED"
 	grep -E 'warning|error|FAILED' "$dir/log" | sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | sort -u || true
 }
 # The warnings of every build of $builds at once (one core each: make check runs this while the
 # other core would idle), into $wt-warn-BUILD
-all_warnings() { # source-file
+all_warnings() { # FILE
 	local b
 	for b in "${builds[@]}"; do warnings "$b" "$1" > "$wt-warn-$b" & done
 	wait
+}
+# Each build's new warnings in FILE: against OLD-BUILD files, one result line per build.
+new_warnings() { # FILE PATCH-NAME WHAT-BEFORE
+	local b new
+	for b in "${builds[@]}"; do
+		new=$(comm -13 "$wt-old-$b" "$wt-warn-$b")
+		if [ -z "$new" ]; then ok "builds, no new $(build_label "$b") warnings in ${1##*/} after $2 ($3)"
+		else echo "$new" | diag; not_ok "builds, no new $(build_label "$b") warnings in ${1##*/} after $2 ($3)"; fi
+	done
 }
 build_label() { # BUILD
 	case $1 in
@@ -76,11 +90,11 @@ for b in clang i386; do
 		diag < "$wt-$b.err"; not_ok "$(build_label "$b") build directory prepared"
 	fi
 done
-declare -A base_warn
-all_warnings "$wt/drivers/net/virtio_net.c"
+vnet=drivers/net/virtio_net.c
+all_warnings $vnet
 for b in "${builds[@]}"; do
-	base_warn[$b]=$(cat "$wt-warn-$b")
-	echo "# base: $(grep -c . <<< "${base_warn[$b]}") $(build_label "$b") warnings in virtio_net.c"
+	cp "$wt-warn-$b" "$wt-base-$b"
+	echo "# base: $(grep -c . "$wt-base-$b") $(build_label "$b") warnings in virtio_net.c"
 done
 # Kbuild drops C=2 with only a warning when the tree finds sparse too old (its
 # scripts/checker-valid.sh): say so, not a silent pass
@@ -97,12 +111,19 @@ for p in $(series_patches); do
 		not_ok "git am $name"; git -C "$wt" am --abort; break
 	fi
 	ok "git am $name"
-	all_warnings "$wt/drivers/net/virtio_net.c"
-	for b in "${builds[@]}"; do
-		new=$(comm -13 <(echo "${base_warn[$b]}") "$wt-warn-$b")
-		if [ -z "$new" ]; then ok "builds, no new $(build_label "$b") warnings after $name"
-		else echo "$new" | diag; not_ok "builds, no new $(build_label "$b") warnings after $name"; fi
-	done
+	# virtio_net.c after every patch, against the base; another C file a patch touches, against
+	# that file and its directory's headers before the patch
+	all_warnings $vnet
+	for b in "${builds[@]}"; do cp "$wt-base-$b" "$wt-old-$b"; done
+	new_warnings $vnet "$name" "against the base"
+	while read -r f; do
+		git -C "$wt" checkout -q HEAD^ -- "${f%/*}" 2> /dev/null && [ -e "$wt/$f" ] || : > "$wt/$f"
+		all_warnings "$f"
+		for b in "${builds[@]}"; do cp "$wt-warn-$b" "$wt-old-$b"; done
+		git -C "$wt" checkout -q HEAD -- "${f%/*}"
+		all_warnings "$f"
+		new_warnings "$f" "$name" "against the file before it"
+	done < <(sed -n 's|^+++ b/||p' "$p" | grep -E '^drivers/.*\.c$' | grep -vxF $vnet)
 	new=$(while read -r f; do
 		comm -13 <(kdoc_warnings HEAD^ "$f") <(kdoc_warnings HEAD "$f")
 	done < <(sed -n 's|^+++ b/||p' "$p" | grep -E '\.[ch]$'))
@@ -132,8 +153,10 @@ done
 # may depend on the machine: the sender is the patches' author (not the git identity of
 # whoever runs it), and setsid leaves it no terminal to prompt on (CI may have one).
 for d in $SERIES_DIRS; do
-	[ -e "$TOP/$d/0000-cover-letter.patch" ] || continue
-	author=$(git mailinfo /dev/null /dev/null < "$TOP/$d/0000-cover-letter.patch")
+	[ -d "$TOP/$d" ] || continue
+	first=$(find "$TOP/$d" -maxdepth 1 -name '0*.patch' | sort | head -1)
+	[ -n "$first" ] || continue
+	author=$(git mailinfo /dev/null /dev/null < "$first")
 	name=$(sed -n 's/^Author: //p' <<< "$author") email=$(sed -n 's/^Email: //p' <<< "$author")
 	from="$name <$email>"
 	if out=$(GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email \

@@ -4,8 +4,10 @@
 # body come from the cover folder (the shortlog and diffstat are git's).
 #   6.12 (build/linux): every commit -> series/, cover letter from cover/.
 #   7.3 (VNPP_BASE=7.3, build/linux-7.3): the commits up to the tag vnpp-net (all of them when
-#     there is no such tag) -> series-net/ with cover-net/; the ones after it ->
-#     series-net-next/ with cover-net-next/ (tag the last fix for net: git tag -f vnpp-net).
+#     there is no such tag) -> series-net/ with cover-net/; the ones after it up to the tag
+#     vnpp-vdpa (none when there is no such tag) -> series-vdpa/ with cover-vdpa/ (fixes for the
+#     vDPA list); the rest -> series-net-next/ with cover-net-next/ (tag the last commit of a
+#     series: git tag -f vnpp-net, vnpp-vdpa).
 # BENCH=build/bench/<run>: that benchmark run's report becomes cover/performance.txt (without
 # it: the latest run made with FULL=1 if there is one, else cover/performance.txt as committed).
 # A QUICK=1 run is refused: it never goes into the cover letter.
@@ -52,14 +54,19 @@ export_series() { # RANGE SERIES_DIR COVER_DIR: the commits of RANGE as TOP/SERI
 	while IFS= read -r r; do
 		case $r in *'<'*) cc+=("--cc=$r") ;; *) to+=("--to=$r") ;; esac
 	done <<< "$recipients"
-	git -C "$TREE" format-patch -q --cover-letter --subject-prefix="$prefix" -v "$version" \
+	# a cover letter for a series of more than one patch (a single patch goes alone); no "v1"
+	local opts=()
+	[ "$(git -C "$TREE" rev-list --count "$range")" = 1 ] || opts+=(--cover-letter)
+	[ "$version" = 1 ] || opts+=(-v "$version")
+	git -C "$TREE" format-patch -q "${opts[@]}" --subject-prefix="$prefix" \
 		--no-signature --zero-commit --filename-max-length=100 "${to[@]}" "${cc[@]}" -o "$tmp" "$range"
 	# Stable file names: drop the vN- prefix git adds.
 	for f in "$tmp"/*.patch; do mv "$f" "$tmp/$(basename "$f" | sed 's/^v[0-9]*-//')"; done
 	# The base, as the build used it (never typed into prose that goes stale)
 	echo "The series applies to Linux $(make -s -C "$TREE" kernelversion) as shipped in Debian's \
 linux-source-$VNPP_BASE package, version $(base_version)." | fold -s -w 72 | sed 's/ *$//' > "$cover/base.txt"
-	python3 "$TOP/scripts/cover.py" "$tmp/0000-cover-letter.patch" "$subject" "$cover"  # the body from the cover folder
+	[ ! -e "$tmp/0000-cover-letter.patch" ] ||  # the body from the cover folder
+		python3 "$TOP/scripts/cover.py" "$tmp/0000-cover-letter.patch" "$subject" "$cover"
 	cp "$tmp"/*.patch "$out/"
 	step "$2/: $(find "$out" -name '*.patch' | wc -l) files ($(git -C "$TREE" rev-list --count "$range") patches + cover letter)"
 }
@@ -69,7 +76,10 @@ if [ "$VNPP_BASE" = 6.12 ]; then
 else
 	net=HEAD
 	! git -C "$TREE" rev-parse -q --verify vnpp-net > /dev/null || net=vnpp-net
+	vdpa=$net
+	! git -C "$TREE" rev-parse -q --verify vnpp-vdpa > /dev/null || vdpa=vnpp-vdpa
 	export_series "$base..$net" series-net cover-net
-	export_series "$net..HEAD" series-net-next cover-net-next
+	export_series "$net..$vdpa" series-vdpa cover-vdpa
+	export_series "$vdpa..HEAD" series-net-next cover-net-next
 fi
 series_id "$(base_version)" > "$TREE/.git/vnpp-series-id"

@@ -2,7 +2,7 @@
 # Prepare the kernel tree of the base (scripts/lib.sh: VNPP_BASE): Debian's linux-source-6.12
 # (Debian 12) or linux-source-7.3 (trixie-backports, through scripts/apt-newer.sh) as the base
 # commit, the base's series folders applied on top (6.12: series/ in build/linux; 7.3:
-# series-net/, then series-net-next/, in build/linux-7.3).
+# series-net/, series-vdpa/, then series-net-next/, in build/linux-7.3).
 # Idempotent: an existing tree is left alone unless its series changed (then it is reset to the
 # base commit and the series applied again).
 set -euo pipefail
