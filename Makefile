@@ -18,10 +18,11 @@ check-full:
 
 # The debug kernel flavour (config/vnpp-debug.config: KASAN, lockdep, kmemleak, ...), its own
 # build (build/kbuild-debug: 16 minutes with an empty ccache here) and the boots of
-# tests/boots-debug.txt, with longer timeouts (everything runs 5-15 times slower under KASAN and
-# TCG).
+# tests/boots-debug.txt (VNPP_BASE=7.3: tests/boots-debug-7.3.txt), with longer timeouts
+# (everything runs 5-15 times slower under KASAN and TCG).
+DEBUG_BOOTS = tests/boots-debug$(if $(filter 7.3,$(VNPP_BASE)),-7.3).txt
 check-debug:
-	VNPP_FLAVOUR=debug VNPP_BOOTS=tests/boots-debug.txt VNPP_SCENARIO_TIMEOUT=5400 KSELFTEST_TIMEOUT=2700 \
+	VNPP_FLAVOUR=debug VNPP_BOOTS=$(DEBUG_BOOTS) VNPP_SCENARIO_TIMEOUT=5400 KSELFTEST_TIMEOUT=2700 \
 		VNPP_BOOT_TIMEOUT=14400 bash scripts/check.sh
 
 # One boots line again and again, then a tally: LINE=N (of tests/boots.txt) TIMES=20 (scripts/repeat.sh).

@@ -61,14 +61,17 @@ export_series() { # RANGE SERIES_DIR COVER_DIR: the commits of RANGE as TOP/SERI
 	git -C "$TREE" format-patch -q "${opts[@]}" --subject-prefix="$prefix" \
 		--no-signature --zero-commit --filename-max-length=100 "${to[@]}" "${cc[@]}" -o "$tmp" "$range"
 	# Stable file names: drop the vN- prefix git adds.
-	for f in "$tmp"/*.patch; do mv "$f" "$tmp/$(basename "$f" | sed 's/^v[0-9]*-//')"; done
+	for f in "$tmp"/v[0-9]*-*.patch; do
+		[ -e "$f" ] || continue
+		mv "$f" "$tmp/$(basename "$f" | sed 's/^v[0-9]*-//')"
+	done
 	# The base, as the build used it (never typed into prose that goes stale)
 	echo "The series applies to Linux $(make -s -C "$TREE" kernelversion) as shipped in Debian's \
 linux-source-$VNPP_BASE package, version $(base_version)." | fold -s -w 72 | sed 's/ *$//' > "$cover/base.txt"
 	[ ! -e "$tmp/0000-cover-letter.patch" ] ||  # the body from the cover folder
 		python3 "$TOP/scripts/cover.py" "$tmp/0000-cover-letter.patch" "$subject" "$cover"
 	cp "$tmp"/*.patch "$out/"
-	step "$2/: $(find "$out" -name '*.patch' | wc -l) files ($(git -C "$TREE" rev-list --count "$range") patches + cover letter)"
+	step "$2/: $(git -C "$TREE" rev-list --count "$range") patches$([ ! -e "$out/0000-cover-letter.patch" ] || echo ' and a cover letter')"
 }
 
 if [ "$VNPP_BASE" = 6.12 ]; then
