@@ -82,5 +82,17 @@ for p in $patches; do
 	git -C "$TREE" am -q --keep-cr "$p" || die "git am failed on $p"
 	n=$((n + 1))
 done
+# 7.3: the tags scripts/series.sh splits the series at, on the last commit of series-net/ and of
+# series-vdpa/ (a folder without patches ends where the one before it did)
+if [ "$VNPP_BASE" != 6.12 ]; then
+	end=base
+	for d in net vdpa; do
+		k=0
+		[ ! -d "$TOP/series-$d" ] || k=$(find "$TOP/series-$d" -name '0[0-9]*.patch' ! -name '0000-*' | wc -l)
+		end=$(git -C "$TREE" rev-parse "$end~0")
+		[ "$k" = 0 ] || end=$(git -C "$TREE" rev-list --reverse "$end..HEAD" | sed -n "${k}p")
+		git -C "$TREE" tag -f "vnpp-$d" "$end" > /dev/null
+	done
+fi
 echo "$id" > "$TREE/.git/vnpp-series-id"
 step "base: Debian $pkg $pkgver ($(make -s -C "$TREE" kernelversion)), $n patches applied"
