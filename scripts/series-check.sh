@@ -44,13 +44,14 @@ all_warnings() { # FILE
 	for b in "${builds[@]}"; do warnings "$b" "$1" > "$wt-warn-$b" & done
 	wait
 }
-# Each build's new warnings in FILE: against OLD-BUILD files, one result line per build.
-new_warnings() { # FILE PATCH-NAME WHAT-BEFORE
+# Each build's new warnings in FILE ($wt-warn-BUILD) against $wt-BEFORE-BUILD, one result line
+# per build.
+new_warnings() { # FILE PATCH-NAME BEFORE WHAT-BEFORE
 	local b new
 	for b in "${builds[@]}"; do
-		new=$(comm -13 "$wt-old-$b" "$wt-warn-$b")
-		if [ -z "$new" ]; then ok "builds, no new $(build_label "$b") warnings in ${1##*/} after $2 ($3)"
-		else echo "$new" | diag; not_ok "builds, no new $(build_label "$b") warnings in ${1##*/} after $2 ($3)"; fi
+		new=$(comm -13 "$wt-$3-$b" "$wt-warn-$b")
+		if [ -z "$new" ]; then ok "builds, no new $(build_label "$b") warnings in ${1##*/} after $2 ($4)"
+		else echo "$new" | diag; not_ok "builds, no new $(build_label "$b") warnings in ${1##*/} after $2 ($4)"; fi
 	done
 }
 build_label() { # BUILD
@@ -114,15 +115,14 @@ for p in $(series_patches); do
 	# virtio_net.c after every patch, against the base; another C file a patch touches, against
 	# that file and its directory's headers before the patch
 	all_warnings $vnet
-	for b in "${builds[@]}"; do cp "$wt-base-$b" "$wt-old-$b"; done
-	new_warnings $vnet "$name" "against the base"
+	new_warnings $vnet "$name" base "against the base"
 	while read -r f; do
 		git -C "$wt" checkout -q HEAD^ -- "${f%/*}" 2> /dev/null && [ -e "$wt/$f" ] || : > "$wt/$f"
 		all_warnings "$f"
 		for b in "${builds[@]}"; do cp "$wt-warn-$b" "$wt-old-$b"; done
 		git -C "$wt" checkout -q HEAD -- "${f%/*}"
 		all_warnings "$f"
-		new_warnings "$f" "$name" "against the file before it"
+		new_warnings "$f" "$name" old "against the file before it"
 	done < <(sed -n 's|^+++ b/||p' "$p" | grep -E '^drivers/.*\.c$' | grep -vxF $vnet)
 	new=$(while read -r f; do
 		comm -13 <(kdoc_warnings HEAD^ "$f") <(kdoc_warnings HEAD "$f")

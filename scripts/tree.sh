@@ -89,7 +89,6 @@ if [ "$VNPP_BASE" != 6.12 ]; then
 	for d in net vdpa; do
 		k=0
 		[ ! -d "$TOP/series-$d" ] || k=$(find "$TOP/series-$d" -name '0[0-9]*.patch' ! -name '0000-*' | wc -l)
-		end=$(git -C "$TREE" rev-parse "$end~0")
 		[ "$k" = 0 ] || end=$(git -C "$TREE" rev-list --reverse "$end..HEAD" | sed -n "${k}p")
 		git -C "$TREE" tag -f "vnpp-$d" "$end" > /dev/null
 	done

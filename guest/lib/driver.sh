@@ -10,6 +10,10 @@ vn_known_bug() { # VARIANT KEY: print why, if VARIANT on this base has the bug K
 # What 7.3's next has beyond the net fixes (big packets mode on the pool, its XDP, rx-alloc-fail,
 # the page_pool.sh selftest) comes with the patches of series-net-next/; until it has some, next
 # is base with the net fixes.
+vn_has_refill_work() { # the loaded virtio_net defers a failed refill to refill_work (6.12; 7.3
+	# has none: its NAPI poll returns the whole budget and retries)
+	grep -qE ' refill_work[[:space:]]+\[virtio_net\]' /proc/kallsyms
+}
 vn_net_next() { compgen -G "$TOP/series-net-next/0*.patch" > /dev/null; }
 vn_counts_alloc_fail() { # VARIANT: does it count rx-alloc-fail (ethtool -S rxN_alloc_fail)?
 	# 6.12's pp (and a variant broken on purpose), 7.3's next with series-net-next; no base

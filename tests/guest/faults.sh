@@ -65,7 +65,7 @@ xfer_ok() { # WHAT
 # 7.3 has none (a failed refill makes the NAPI poll return its whole budget, to be polled again):
 # try_fill_recv() returning false. Sets REFILL (what it counts).
 refill_probe() {
-	if grep -qE ' refill_work[[:space:]]+\[virtio_net\]' /proc/kallsyms; then
+	if vn_has_refill_work; then
 		REFILL="refill_work ran"
 		vn_kprobe_add refill virtio_net:refill_work
 	else

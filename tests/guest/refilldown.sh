@@ -25,7 +25,7 @@ for v in "${variants[@]}"; do
 	max=$(vn_ethtool_value "$b" -g RX)
 	if [ "$(vn_rx_mode "$b")" != mergeable ]; then
 		ktap_skip "$what" "B is not in mergeable mode (big buffers keep their pages across a resize: nothing to fail)"
-	elif ! grep -qE ' refill_work[[:space:]]+\[virtio_net\]' /proc/kallsyms; then
+	elif ! vn_has_refill_work; then
 		ktap_skip "$what" "this driver has no refill_work (7.3: the NAPI poll retries a failed refill)"
 	elif ! vn_kprobe_add refill virtio_net:refill_work; then
 		ktap_diag "$v: no kprobe on refill_work"
