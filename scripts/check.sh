@@ -109,6 +109,8 @@ build_phase() {
 		fresh=$!
 	fi
 	for s in kernel modules progs bpf kselftest; do stage $s; done
+	# what the kselftest stage installed, and the base tree's install beside it (seconds)
+	host_check kselftest-files "$TOP/scripts/kselftest-files.sh"
 	# the helpers of the kernel's drivers/net tests, for the boots that run them
 	! grep -qw netdrv <<< "$boots" || stage netlib
 	for f in $flavours; do stage kernel "$f"; stage modules "$f"; done
