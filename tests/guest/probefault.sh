@@ -14,7 +14,10 @@
 # this scenario) names what leaked. The path patch 2 fixes, the IRQ moderation set-up, is not
 # among them: it needs VIRTIO_NET_F_VQ_NOTF_COAL, which neither QEMU 7.2 nor VDUSE offers. The
 # unpatched driver creates no pool: skipped.
-# Knobs: EDGE_PROBEFAULT_STRIDE (CI 8, full 1), EDGE_PROBEFAULT_MAX (2000) binds at most.
+# tests/broken/probe-pool-leak (probe's error path frees the queues without destroying their
+# pools) must fail the two pool tests (known bug probe-pool-leak).
+# Knobs: PROBEFAULT_VARIANTS (EDGE_VARIANTS, or comma separated), EDGE_PROBEFAULT_STRIDE (CI 8,
+# full 1), EDGE_PROBEFAULT_MAX (2000) binds at most.
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
 stride=$(vn_knob EDGE_PROBEFAULT_STRIDE 8 1)
 max=${EDGE_PROBEFAULT_MAX:-2000}
@@ -45,7 +48,8 @@ bind_failing() { # VIRTIODEV N: bind it with the Nth point after the first pool 
 ktap_plan
 insmod "$VNPP_MODS/vnpp_probefault/vnpp_probefault.ko" || { ktap_fail "vnpp_probefault.ko loads"; ktap_exit; }
 fault_points || { ktap_fail "fault injection points set (debugfs)"; ktap_exit; }
-for v in "${VN_VARIANTS[@]}"; do
+mapfile -t variants < <(vn_variants "${PROBEFAULT_VARIANTS:-${VN_VARIANTS[*]}}")
+for v in "${variants[@]}"; do
 	vn_load_wired "$v" || continue
 	vn_unwire
 	vB=${VN_VIRTIO[1]}
@@ -85,14 +89,15 @@ for v in "${VN_VARIANTS[@]}"; do
 		ktap_diag "$v: $steps binds, point N after the first pool failing (N = 1..$n, stride $stride): $failed_binds failed, pools left behind after $leaks"
 		ktap_result "$([ $done = 1 ]; echo $?)" "$v: the sweep reached a bind with no injected failure"
 		ktap_result "$([ $failed_binds -gt 0 ]; echo $?)" "$v: injected failures made probe fail"
-		ktap_result "$([ $leaks = 0 ]; echo $?)" "$v: no page pool left behind by a failed probe"
+		ktap_known "$([ $leaks = 0 ]; echo $?)" "$v: no page pool left behind by a failed probe" \
+			probe-pool-leak "$v"
 	fi
 	r=''
 	vn_wire && r=$(vn_iperf 2)
 	rc=$?
 	ktap_diag "$v: after the sweep: $r"
 	ktap_result $rc "$v: B works after the sweep"
-	vn_end "$v"
+	vn_end "$v" probe-pool-leak
 done
 echo Y > $dbg/failslab/ignore-gfp-wait; echo Y > $dbg/fail_page_alloc/ignore-gfp-wait  # defaults
 rmmod vnpp_probefault
