@@ -32,7 +32,7 @@ count=$(vn_knob EDGE_VDUSE_COUNT 10 50)
 # lists: spaces or commas (a boots.txt knob cannot hold spaces)
 modes=${EDGE_VDUSE_MODES:-mergeable small}
 read -ra modes <<< "${modes//,/ }"
-cases=${EDGE_VDUSE_CASES:-len+8 len+4096 len-max len0 len-short nbuf-over nbuf-ring nbuf0 rewrite id-bogus id-twice}
+cases=${EDGE_VDUSE_CASES:-len+8 len+4096 len-max len0 len-short nbuf-over nbuf-ring nbuf0 nbuf-tail+8 rewrite id-bogus id-twice}
 read -ra cases <<< "${cases//,/ }"
 src=$VN_DIR/random
 declare -A res

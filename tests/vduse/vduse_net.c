@@ -86,11 +86,12 @@ struct rxbuf { uint16_t head, nseg; uint32_t cap; struct rxseg seg[QSIZE]; };
 
 enum hostile {
 	H_NONE, H_LEN_PLUS8, H_LEN_PLUS4096, H_LEN_MAX, H_LEN0, H_LEN_SHORT, H_NBUF_OVER,
-	H_NBUF_RING, H_NBUF0, H_REWRITE, H_ID_BOGUS, H_ID_TWICE, H_CORRUPT, H_NCASES
+	H_NBUF_RING, H_NBUF0, H_NBUF_TAIL_PLUS8, H_REWRITE, H_ID_BOGUS, H_ID_TWICE, H_CORRUPT,
+	H_NCASES
 };
 static const char *const hostile_names[H_NCASES] = {
 	"none", "len+8", "len+4096", "len-max", "len0", "len-short", "nbuf-over",
-	"nbuf-ring", "nbuf0", "rewrite", "id-bogus", "id-twice", "corrupt",
+	"nbuf-ring", "nbuf0", "nbuf-tail+8", "rewrite", "id-bogus", "id-twice", "corrupt",
 };
 
 static struct {
@@ -434,6 +435,19 @@ static void hostile_act(struct dev *d, const uint8_t *pkt, uint32_t len)
 	case H_NBUF_OVER: nbuf = 3; break;
 	case H_NBUF_RING: nbuf = 0xffff; break;
 	case H_NBUF0: nbuf = 0; break;
+	case H_NBUF_TAIL_PLUS8:
+		/* a packet in two buffers, the head's length right and the second one's over
+		 * that buffer: the check of a buffer after the head (MRG_RXBUF only) */
+		if (!has(d, VIRTIO_NET_F_MRG_RXBUF) || !take_rx(d, q, &b2)) {
+			q->last_avail--;
+			C.hostile_skipped++;
+			return;
+		}
+		rx_set_nbuf(&b, 2);
+		push_used(q, b.head, ulen);
+		push_used(q, b2.head, b2.cap + 8);
+		C.hostile[H.hcase]++;
+		return;
 	case H_ID_BOGUS:
 		push_used(q, q->num + 7, ulen);	/* an id never posted, then the real one */
 		break;
@@ -705,6 +719,7 @@ static void usage(const char *argv0)
 		"  len0 len-short          used len 0 / shorter than the virtio-net header\n"
 		"  nbuf-over nbuf-ring     num_buffers 3 for one buffer / 0xffff (over the ring)\n"
 		"  nbuf0                   num_buffers 0\n"
+		"  nbuf-tail+8             a packet in two buffers, the second one's used len over it\n"
 		"  rewrite                 complete a buffer, rewrite it through the mapping, then\n"
 		"                          complete the buffer below it on that page with a length\n"
 		"                          reaching over it (single buffers: never for a chain)\n"
