@@ -23,7 +23,10 @@
 # Knobs (vn_knob: CI default, EDGE_FULL=1 default): EDGE_VDUSE_MIB (2, 16),
 # EDGE_VDUSE_MODES ("mergeable small"; big too), EDGE_VDUSE_CASES (all the daemon's cases; the
 # nbuf ones are skipped without MRG_RXBUF, rewrite in big mode),
-# EDGE_VDUSE_EVERY (5), EDGE_VDUSE_COUNT (10, 50).
+# EDGE_VDUSE_EVERY (5), EDGE_VDUSE_COUNT (10, 50); VDUSE_VARIANTS (EDGE_VARIANTS, or comma
+# separated): a variant broken on purpose (neither base nor the patched one) runs the
+# well-behaved streams only, and must fail the one of each mode its bug is listed for
+# (tests/known-bugs.txt, key vduse-stream-MODE: big-sync-frags in big packets mode).
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
 
 mib=$(vn_knob EDGE_VDUSE_MIB 2 16)
@@ -36,6 +39,7 @@ cases=${EDGE_VDUSE_CASES:-len+8 len+4096 len-max len0 len-short nbuf-over nbuf-r
 read -ra cases <<< "${cases//,/ }"
 src=$VN_DIR/random
 declare -A res
+mapfile -t variants < <(vn_variants "${VDUSE_VARIANTS:-${VN_VARIANTS[*]}}")
 
 ktap_plan
 vn_vduse_start && _vn_vduse_nets
@@ -198,17 +202,25 @@ hostile() { # VARIANT MODE CASE
 }
 
 # --- per variant ----------------------------------------------------------------------------------
-for v in "${VN_VARIANTS[@]}"; do
+for v in "${variants[@]}"; do
 	vn_begin "$v"
+	broken=1
+	[ "$v" != base ] && [ "$v" != "$PATCHED" ] || broken=
 	for m in "${modes[@]}"; do
 		first=
 		[ "$m" != "${modes[0]}" ] || first=1
 		# the DMA facts come from the first load and stream
-		[ -z "$first" ] || dma_trace_on || ktap_diag "$v: kprobes on vduse_dev_map_page/unmap_page failed"
+		[ -n "$broken" ] || [ -z "$first" ] || dma_trace_on ||
+			ktap_diag "$v: kprobes on vduse_dev_map_page/unmap_page failed"
 		if ! load_mode "$v" "$m"; then
-			[ -z "$first" ] || { dma_trace_off; ktap_fail "$v: RX buffers are DMA-mapped through VDUSE's dma_map_ops"; }
+			[ -n "$broken" ] || [ -z "$first" ] ||
+				{ dma_trace_off; ktap_fail "$v: RX buffers are DMA-mapped through VDUSE's dma_map_ops"; }
 			ktap_fail "$v: $m: load and wire"
-			for ((i = 0; i < ${#cases[@]} + 1; i++)); do ktap_skip "$v: $m: test $((i + 2))" "no wire"; done
+			ktap_skip "$v: $m: well-behaved wire: $mib MiB A->B intact" "no wire"
+			[ -n "$broken" ] && continue
+			for c in "${cases[@]}"; do
+				ktap_skip "$v: $m: hostile $c: dropped or queue broken, stream intact, no kernel trouble" "no wire"
+			done
 			continue
 		fi
 		b=$(vn_nics | tail -1)
@@ -216,7 +228,8 @@ for v in "${VN_VARIANTS[@]}"; do
 		stream
 		rc=$?
 		ktap_diag "$v: $m: well-behaved wire: $STREAM"
-		ktap_result $rc "$v: $m: well-behaved wire: $mib MiB A->B intact"
+		ktap_known $rc "$v: $m: well-behaved wire: $mib MiB A->B intact" "vduse-stream-$m" "$v"
+		[ -z "$broken" ] || continue
 		if [ -n "$first" ]; then
 			facts "$v"
 			ktap_result $? "$v: RX buffers are DMA-mapped through VDUSE's dma_map_ops"
@@ -244,6 +257,7 @@ for v in "${VN_VARIANTS[@]}"; do
 			fi
 		done
 	done
+	[ -z "$broken" ] || { vn_end "$v"; continue; }
 	# the check can fail: a device flipping a payload byte of good packets must be caught
 	{ vn_ping "${VN_IP4[1]}" || load_mode "$v" mergeable; } && vn_vduse_ctl hostile corrupt 3 5 && ! stream
 	rc=$?
