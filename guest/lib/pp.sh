@@ -57,9 +57,10 @@ vn_pools_expected() { # VARIANT: the number of live pools the loaded driver shou
 
 # --- RX pages held by a socket while the driver or B goes away ---------------------------------
 VN_SINKPORT=9998  # the never-reading UDP socket on B (in vnB)
-vn_fill_sink() { # flood B until the never-reading socket holds some RX pages; prints the bytes queued
+vn_fill_sink() { # [SIZE]: flood B with SIZE-byte (1400) datagrams until the never-reading
+	# socket holds some RX pages; prints the bytes queued
 	local q=0 end=$((SECONDS + 30))
-	vn_udp_start flood "${VN_NS[0]}" "${VN_IP4[1]}" $VN_SINKPORT 60 1400
+	vn_udp_start flood "${VN_NS[0]}" "${VN_IP4[1]}" $VN_SINKPORT 60 "${1:-1400}"
 	while [ $SECONDS -lt $end ]; do
 		q=$(vn_udp_queued "${VN_NS[1]}" $VN_SINKPORT)
 		[ "$q" -lt $((4 << 20)) ] || break
@@ -95,7 +96,7 @@ vn_with_pages_held() { # VARIANT WHAT CMD...
 	mode=$(vn_rx_mode "$(vn_nics | tail -1)")
 	vn_udp_sink_start sink "${VN_NS[1]}" $VN_SINKPORT $((64 << 20)) ||
 		{ ktap_diag "$v: the UDP sink did not start"; vn_bg_stop sink; return 1; }
-	q=$(vn_fill_sink)
+	q=$(vn_fill_sink 1400)
 	ktap_diag "$v: the socket holds $q bytes (truesize) before: $what"
 	if "$@"; then
 		[ "$q" -gt 0 ] && vn_check_held_pool "$v" "$what" "$mode" && rc=0
