@@ -42,7 +42,8 @@ patterns=(
 	'inconsistent lock state'
 	'possible recursive locking'
 	'suspicious RCU usage'
-	# hung tasks, lockups, RCU stalls (DETECT_HUNG_TASK, SOFTLOCKUP_DETECTOR)
+	# hung tasks, lockups, RCU stalls (DETECT_HUNG_TASK, SOFTLOCKUP_DETECTOR, HARDLOCKUP_DETECTOR,
+	# WQ_WATCHDOG: config/vnpp-debug.config)
 	'INFO: task .* blocked'
 	'blocked for more than [0-9]+ seconds'
 	'hung_task_timeout_secs'
