@@ -12,8 +12,10 @@
 # then runs nothing and exits 0; scripts/kselftest-files.sh shows that on the host).
 # KSELFTEST_VARIANTS ("$PATCHED base", or comma separated): a variant broken on purpose must fail
 # the test its bug is listed for (tests/known-bugs.txt, key ksft-TEST). KSELFTEST_TESTS (the
-# two, or comma separated); TESTS (forwarding/lib.sh: the test functions run, e.g.
-# mergeable_test of page_pool.sh).
+# two, or comma separated); KSELFTEST_FUNCS (comma separated): only these test functions of
+# each test (forwarding/lib.sh's TESTS, e.g. mergeable_test of page_pool.sh). The runner sets
+# TESTS itself (its list of collection:test), so with KSELFTEST_FUNCS each test runs on its own,
+# under the same timeout, and its exit status makes the runner's line.
 # KSELFTEST_TIMEOUT: the runner's per-test timeout instead of the tests' settings file (900 s;
 # page_pool.sh alone took longer than that on the debug kernel under TCG: make check-debug
 # sets it).
@@ -28,11 +30,22 @@ mapfile -t variants < <(vn_variants "${KSELFTEST_VARIANTS:-$PATCHED base}")
 # VARIANT TEST: runs one kselftest; prints its output as diag lines, then its KTAP result
 # line. The whole runner output stays in $VNPP_OUT/kselftest-VARIANT-TEST.log.
 run_test() {
-	local out=/tmp/kselftest-$1-$2.log
-	# -p: the test's own output goes to /tmp/<test> (appended to the runner's /dev/stdout,
-	# it got lost here), then after the runner's KTAP lines
+	local out=/tmp/kselftest-$1-$2.log rc
 	rm -f "/tmp/$2"
-	(cd "$ks" && ./run_kselftest.sh -p ${KSELFTEST_TIMEOUT:+-o "$KSELFTEST_TIMEOUT"} -t "drivers/net/virtio_net:$2") > "$out" 2>&1
+	if [ -n "${KSELFTEST_FUNCS:-}" ]; then
+		(cd "$ks/drivers/net/virtio_net" &&
+			TESTS=${KSELFTEST_FUNCS//,/ } timeout "${KSELFTEST_TIMEOUT:-900}" "./$2") > "/tmp/$2" 2>&1
+		rc=$?
+		case $rc in
+		0) echo "ok 1 selftests: drivers/net/virtio_net: $2" ;;
+		4) echo "ok 1 selftests: drivers/net/virtio_net: $2 # SKIP" ;;
+		*) echo "not ok 1 selftests: drivers/net/virtio_net: $2 # exit=$rc" ;;
+		esac > "$out"
+	else
+		# -p: the test's own output goes to /tmp/<test> (appended to the runner's
+		# /dev/stdout, it got lost here), then after the runner's KTAP lines
+		(cd "$ks" && ./run_kselftest.sh -p ${KSELFTEST_TIMEOUT:+-o "$KSELFTEST_TIMEOUT"} -t "drivers/net/virtio_net:$2") > "$out" 2>&1
+	fi
 	sed 's/^\([^#]\)/# \1/' "/tmp/$2" >> "$out" 2>/dev/null
 	cp "$out" "$VNPP_OUT/"
 	grep -E '^# ' "$out" | grep -vE '^# (timeout set|selftests:)' | tail -40

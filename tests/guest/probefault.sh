@@ -17,10 +17,12 @@
 # tests/broken/probe-pool-leak (probe's error path frees the queues without destroying their
 # pools) must fail the two pool tests (known bug probe-pool-leak).
 # Knobs: PROBEFAULT_VARIANTS (EDGE_VARIANTS, or comma separated), EDGE_PROBEFAULT_STRIDE (CI 8,
-# full 1), EDGE_PROBEFAULT_MAX (2000) binds at most.
+# full 1), EDGE_PROBEFAULT_FIRST (1: the first point; with two queue pairs point 1 is the second
+# pool's creation), EDGE_PROBEFAULT_MAX (2000) the last point.
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
 stride=$(vn_knob EDGE_PROBEFAULT_STRIDE 8 1)
 max=${EDGE_PROBEFAULT_MAX:-2000}
+first=${EDGE_PROBEFAULT_FIRST:-1}
 dbg=/sys/kernel/debug
 par=/sys/module/vnpp_probefault/parameters
 
@@ -55,7 +57,7 @@ for v in "${variants[@]}"; do
 	vB=${VN_VIRTIO[1]}
 	vn_unbind "$vB"
 	base_pools=$(vn_pp_field "$(vn_pp summary)" pools) base_made=$(cat $par/pools)
-	n=1 steps=0 failed_binds=0 leaks=0 done=0 armed=N
+	n=$((first)) steps=0 failed_binds=0 leaks=0 done=0 armed=N
 	while [ $n -le "$max" ]; do
 		read -r armed left < <(bind_failing "$vB" "$n")
 		if [ "$armed" != Y ]; then # no pool: fine for a driver without pools, not after one
@@ -80,13 +82,14 @@ for v in "${variants[@]}"; do
 	done
 	echo 0 > $par/nth
 	vn_netdev_root "$vB" > /dev/null || vn_bind "$vB"
+	qps=$(find "/sys/class/net/$(vn_netdev_root "$vB")/queues" -maxdepth 1 -name 'rx-*' 2>/dev/null | wc -l)
 	if [ $steps = 0 ]; then
 		for t in "the sweep reached a bind with no injected failure" \
 			"injected failures made probe fail" "no page pool left behind by a failed probe"; do
 			ktap_skip "$v: $t" "binding B created no page pool"
 		done
 	else
-		ktap_diag "$v: $steps binds, point N after the first pool failing (N = 1..$n, stride $stride): $failed_binds failed, pools left behind after $leaks"
+		ktap_diag "$v: $steps binds, point N after the first pool failing (N = $first..$n, stride $stride; $qps RX queues): $failed_binds failed, pools left behind after $leaks"
 		ktap_result "$([ $done = 1 ]; echo $?)" "$v: the sweep reached a bind with no injected failure"
 		ktap_result "$([ $failed_binds -gt 0 ]; echo $?)" "$v: injected failures made probe fail"
 		ktap_known "$([ $leaks = 0 ]; echo $?)" "$v: no page pool left behind by a failed probe" \
