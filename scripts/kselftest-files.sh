@@ -10,7 +10,7 @@
 # Output: KTAP.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-. "$TOP/guest/lib/driver.sh" # vn_known_bug: tests/known-bugs.txt, shared with the guest
+. "$TOP/guest/lib/driver.sh" # vn_known_bug (scripts/lib.sh ktap_known): tests/known-bugs.txt
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -30,15 +30,6 @@ echo "1..2"
 out=$(missing "$KSELFTEST")
 ktap_result "$([ -z "$out" ]; echo $?)" "$PATCHED: installed kselftests source only installed files" "$out"
 out=$(missing "$tmp/base")
-desc="base: installed kselftests source only installed files"
-why=$(vn_known_bug base kselftest-files)
-if [ -z "$why" ]; then
-	ktap_result "$([ -z "$out" ]; echo $?)" "$desc" "$out"
-elif [ -n "$out" ]; then
-	KTAP_N=$((KTAP_N + 1))
-	echo "# $out"
-	echo "not ok $KTAP_N $desc # TODO known: $why"
-else
-	ktap_result 1 "$desc (passed on base, which has the known bug kselftest-files)"
-fi
+ktap_known "$([ -z "$out" ]; echo $?)" "base: installed kselftests source only installed files" \
+	kselftest-files base "$out"
 exit "$KTAP_FAILED"
