@@ -104,3 +104,13 @@ vn_ethtool_stats() { # NS DEV NAME...: the values of `ethtool -S DEV` counters N
 		{ sub(":", "", $1); v[$1] = $2 }
 		END { for (i = 1; i <= n; i++) print (w[i] in v) ? v[w[i]] : 0 }'
 }
+# The totals that tell a receive ring the device has no buffers for from a send queue left
+# stopped: one "DEV: name=value ..." line per NIC, A first
+VN_PAIR_COUNTERS=(rx_packets rx_kicks rx_drops rx_xdp_tx tx_packets tx_kicks tx_stop tx_wake tx_timeouts tx_xdp_tx)
+vn_pair_counters() {
+	local dev
+	for dev in $(vn_nics); do
+		vn_ethtool_stats "$(vn_ns "$dev")" "$dev" "${VN_PAIR_COUNTERS[@]}" |
+			paste -d= <(printf '%s\n' "${VN_PAIR_COUNTERS[@]}") - | xargs echo "$dev:"
+	done
+}

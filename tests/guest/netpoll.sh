@@ -120,9 +120,14 @@ for v in "${variants[@]}"; do
 		ktap_known "$([ "$(field "$r" polls)" -gt 0 ] && [ "$(field "$r" put)" = 0 ]; echo $?)" \
 			"$v: no page pool release at budget 0, XDP_TX frames in flight" budget0-xdp-tx "$v"
 	fi
+	before=$(vn_pair_counters)
 	r=$(vn_iperf 2)
 	rc=$?
 	ktap_diag "$v: iperf3 2s A->B after the polls: $r"
+	if [ $rc != 0 ]; then  # which ring or queue stalled: the counters before and after the run
+		while read -r l; do ktap_diag "$v: before: $l"; done <<< "$before"
+		vn_pair_counters | while read -r l; do ktap_diag "$v: after: $l"; done
+	fi
 	ktap_result $rc "$v: traffic after"
 	vn_end "$v"  # the pools drained and the module unloaded after the polls
 done
