@@ -84,6 +84,9 @@ polls_under_flood() { # B PORT
 	echo "rc=$rc $r $(cat /sys/kernel/debug/vnpp_netpoll/pp_calls)"
 }
 field() { vn_pp_field "$1" "$2"; }  # "K=V ..." K
+counters_diag() { # WHAT [COUNTERS]: one diag line per NIC (vn_pair_counters, or COUNTERS as it printed)
+	while read -r l; do ktap_diag "$1: $l"; done <<< "${2:-$(vn_pair_counters)}"
+}
 
 for v in "${variants[@]}"; do
 	vn_begin "$v"
@@ -94,6 +97,7 @@ for v in "${variants[@]}"; do
 	b=$(vn_nics | tail -1)
 	r=$(polls_under_flood "$b" 9)
 	ktap_diag "$v: $count netpoll polls of $b under a UDP flood: $r"
+	counters_diag "$v: since load"
 	polls=$(field "$r" polls) adds=$(field "$r" adds)
 	ktap_result "$([ "$(field "$r" rc)" = 0 ] && [ "$polls" -gt 0 ]; echo $?)" "$v: budget-0 polls reached"
 	if vn_has_pools "$v" "$(vn_rx_mode "$b")"; then
@@ -116,7 +120,8 @@ for v in "${variants[@]}"; do
 	else
 		r=$(polls_under_flood "$b" "$VN_XDP_PORT")
 		vn_xdp_detach "${VN_NS[1]}" "$b"
-		ktap_diag "$v: the same with XDP_TX on $b: $r; B rx_xdp_tx, tx_xdp_tx since load: $(vn_ethtool_stats "${VN_NS[1]}" "$b" rx_xdp_tx tx_xdp_tx | xargs)"
+		ktap_diag "$v: the same with XDP_TX on $b: $r"
+		counters_diag "$v: since load"
 		ktap_known "$([ "$(field "$r" polls)" -gt 0 ] && [ "$(field "$r" put)" = 0 ]; echo $?)" \
 			"$v: no page pool release at budget 0, XDP_TX frames in flight" budget0-xdp-tx "$v"
 	fi
@@ -125,8 +130,8 @@ for v in "${variants[@]}"; do
 	rc=$?
 	ktap_diag "$v: iperf3 2s A->B after the polls: $r"
 	if [ $rc != 0 ]; then  # which ring or queue stalled: the counters before and after the run
-		while read -r l; do ktap_diag "$v: before: $l"; done <<< "$before"
-		vn_pair_counters | while read -r l; do ktap_diag "$v: after: $l"; done
+		counters_diag "$v: before iperf3" "$before"
+		counters_diag "$v: after iperf3"
 	fi
 	ktap_result $rc "$v: traffic after"
 	vn_end "$v"  # the pools drained and the module unloaded after the polls
