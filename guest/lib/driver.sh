@@ -54,7 +54,7 @@ vn_set_rx_mode() { # mergeable|small|big: filter features on both devices, rebin
 	*) vn_log "unknown mode '$mode'"; return 1 ;;
 	esac
 	[ -d /sys/bus/virtio/drivers/virtio_net ] || { vn_log "virtio_net is not loaded"; return 1; }
-	[ ! -e "/run/netns/${VN_NS[0]}" ] || wired=1
+	! vn_wired || wired=1
 	vn_unwire
 	for v in $(_vn_virtio_devs); do
 		dbg=/sys/kernel/debug/virtio/$v

@@ -24,16 +24,19 @@ vn_wire() {
 	vn_wait 20 vn_ping "${VN_IP4[1]}" || { vn_log "no IPv4 ping A->B"; return 1; }
 	vn_wait 20 vn_ping "${VN_IP6[1]}" || { vn_log "no IPv6 ping A->B"; return 1; }
 }
-vn_unwire() { # move the NICs back to the root netns, delete vnA and vnB
+vn_unwire() { # move the NICs back to the root netns. vnA and vnB stay for the whole boot: the
+	# page pools of a device that leaves a netns are listed under that netns's loopback device,
+	# and deleting the netns drops them from netlink (page_pool_unreg_netdev_wipe()), leaked
+	# pages and all, out of sight of vn_pp and so of vn_end's final check.
 	local ns dev
 	for ns in "${VN_NS[@]}"; do
 		[ -e "/run/netns/$ns" ] || continue
 		for dev in $(_vn_list | awk -v ns="$ns" '$1 == ns { print $3 }'); do
 			ip -n "$ns" link set dev "$dev" netns 1
 		done
-		ip netns del "$ns"
 	done
 }
+vn_wired() { [ "$(vn_ns "$(vn_nics | head -1)")" = "${VN_NS[0]}" ]; } # A is in vnA
 vn_ping() { # DST: one ICMP echo from vnA to DST (an address of B); ping(8) if installed, else
 	# a raw-socket stand-in
 	if command -v ping > /dev/null; then
