@@ -104,13 +104,22 @@ vn_ethtool_stats() { # NS DEV NAME...: the values of `ethtool -S DEV` counters N
 		{ sub(":", "", $1); v[$1] = $2 }
 		END { for (i = 1; i <= n; i++) print (w[i] in v) ? v[w[i]] : 0 }'
 }
-# The totals that tell a receive ring the device has no buffers for from a send queue left
-# stopped: one "DEV: name=value ..." line per NIC, A first
-VN_PAIR_COUNTERS=(rx_packets rx_kicks rx_drops rx_xdp_tx tx_packets tx_kicks tx_stop tx_wake tx_timeouts tx_xdp_tx)
+# What tells a receive ring the device has no buffers for from a send queue that never
+# completes: one "DEV: name=value ..." line per NIC, A first. The netdev's packet and drop
+# counters, the ethtool -S totals of VN_PAIR_ETHTOOL that the driver has (kicks; 7.3 has no
+# stop or wake there, only in netlink's qstats), and the bytes queued to the device and not yet
+# completed (BQL's inflight, summed over the send queues).
+VN_PAIR_STATS=(rx_packets tx_packets rx_dropped tx_dropped)
+VN_PAIR_ETHTOOL=" rx_kicks rx_drops rx_xdp_tx tx_kicks tx_tx_timeouts tx_timeouts tx_xdp_tx "
 vn_pair_counters() {
-	local dev
+	local dev ns
 	for dev in $(vn_nics); do
-		vn_ethtool_stats "$(vn_ns "$dev")" "$dev" "${VN_PAIR_COUNTERS[@]}" |
-			paste -d= <(printf '%s\n' "${VN_PAIR_COUNTERS[@]}") - | xargs echo "$dev:"
+		ns=$(vn_ns "$dev")
+		echo "$dev:" \
+			"$(vn_stat "$ns" "$dev" "${VN_PAIR_STATS[@]}" | paste -d= <(printf '%s\n' "${VN_PAIR_STATS[@]}") - | xargs)" \
+			"$(vn_in "$ns" ethtool -S "$dev" | awk -v want="$VN_PAIR_ETHTOOL" \
+				'{ sub(":", "", $1) } index(want, " " $1 " ") { printf "%s=%s ", $1, $2 }')" \
+			"bql_inflight=$(vn_in "$ns" find "/sys/class/net/$dev/queues/" -path '*/byte_queue_limits/inflight' \
+				-exec cat {} + | awk '{ n += $1 } END { print n + 0 }')"
 	done
 }
