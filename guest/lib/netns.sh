@@ -118,7 +118,7 @@ vn_pair_counters() {
 		echo "$dev:" \
 			"$(vn_stat "$ns" "$dev" "${VN_PAIR_STATS[@]}" | paste -d= <(printf '%s\n' "${VN_PAIR_STATS[@]}") - | xargs)" \
 			"$(vn_in "$ns" ethtool -S "$dev" | awk -v want="$VN_PAIR_ETHTOOL" \
-				'{ sub(":", "", $1) } index(want, " " $1 " ") { printf "%s=%s ", $1, $2 }')" \
+				'{ sub(":", "", $1) } index(want, " " $1 " ") { printf "%s%s=%s", sep, $1, $2; sep = " " }')" \
 			"bql_inflight=$(vn_in "$ns" find "/sys/class/net/$dev/queues/" -path '*/byte_queue_limits/inflight' \
 				-exec cat {} + | awk '{ n += $1 } END { print n + 0 }')"
 	done
