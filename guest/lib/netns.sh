@@ -110,7 +110,7 @@ vn_ethtool_stats() { # NS DEV NAME...: the values of `ethtool -S DEV` counters N
 # stop or wake there, only in netlink's qstats), and the bytes queued to the device and not yet
 # completed (BQL's inflight, summed over the send queues).
 VN_PAIR_STATS=(rx_packets tx_packets rx_dropped tx_dropped)
-VN_PAIR_ETHTOOL=" rx_kicks rx_drops rx_xdp_tx tx_kicks tx_tx_timeouts tx_timeouts tx_xdp_tx "
+VN_PAIR_ETHTOOL=" rx_kicks rx_drops rx_xdp_tx tx_kicks tx_tx_timeouts tx_xdp_tx "
 vn_pair_counters() {
 	local dev ns
 	for dev in $(vn_nics); do
