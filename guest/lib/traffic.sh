@@ -25,8 +25,21 @@ vn_iperf() { # SECONDS|BYTES [iperf3 client args]: iperf3 server in vnB, client 
 	ip netns exec "${VN_NS[0]}" timeout "$limit" iperf3 -c "$dst" -p "$port" -J "${len[@]}" "$@" > /tmp/vn_iperf.json
 	rc=$?
 	wait $srv
-	vn_py iperf_summary /tmp/vn_iperf.json || { vn_log "iperf3 client rc=$rc"; return 1; }
-	[ $rc = 0 ]
+	if ! vn_py iperf_summary /tmp/vn_iperf.json || [ $rc != 0 ]; then
+		vn_log "iperf3 client rc=$rc"
+		vn_stall_diag
+		return 1
+	fi
+}
+# After a transfer that failed: does the pair pass traffic now, and which counters move meanwhile
+# (vn_pair_counters before and after three pings A->B)? KTAP diagnostics on stderr, which goes
+# to the scenario's KTAP and so shows above the failure in the results.
+vn_stall_diag() {
+	local n=0
+	vn_pair_diag "stall: before pings" >&2
+	for _ in 1 2 3; do vn_ping "${VN_IP4[1]}" && n=$((n + 1)); done
+	ktap_diag "stall: $n of 3 pings A->B answered" >&2
+	vn_pair_diag "stall: after" >&2
 }
 
 # --- background jobs ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@
 # base").
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
 count=${NETPOLL_COUNT:-2000}
-read -ra variants <<< "${NETPOLL_VARIANTS:-$PATCHED base}"  # any build/mods/<name>
+mapfile -t variants < <(vn_variants "${NETPOLL_VARIANTS:-$PATCHED base}")  # any build/mods/<name>
 ko=$VNPP_MODS/vnpp_netpoll/vnpp_netpoll.ko
 tr=/sys/kernel/tracing
 
@@ -84,9 +84,6 @@ polls_under_flood() { # B PORT
 	echo "rc=$rc $r $(cat /sys/kernel/debug/vnpp_netpoll/pp_calls)"
 }
 field() { vn_pp_field "$1" "$2"; }  # "K=V ..." K
-counters_diag() { # WHAT [COUNTERS]: one diag line per NIC (vn_pair_counters, or COUNTERS as it printed)
-	while read -r l; do ktap_diag "$1: $l"; done <<< "${2:-$(vn_pair_counters)}"
-}
 
 for v in "${variants[@]}"; do
 	vn_begin "$v"
@@ -97,7 +94,7 @@ for v in "${variants[@]}"; do
 	b=$(vn_nics | tail -1)
 	r=$(polls_under_flood "$b" 9)
 	ktap_diag "$v: $count netpoll polls of $b under a UDP flood: $r"
-	counters_diag "$v: since load"
+	vn_pair_diag "$v: since load"
 	polls=$(field "$r" polls) adds=$(field "$r" adds)
 	ktap_result "$([ "$(field "$r" rc)" = 0 ] && [ "$polls" -gt 0 ]; echo $?)" "$v: budget-0 polls reached"
 	if vn_has_pools "$v" "$(vn_rx_mode "$b")"; then
@@ -121,18 +118,13 @@ for v in "${variants[@]}"; do
 		r=$(polls_under_flood "$b" "$VN_XDP_PORT")
 		vn_xdp_detach "${VN_NS[1]}" "$b"
 		ktap_diag "$v: the same with XDP_TX on $b: $r"
-		counters_diag "$v: since load"
 		ktap_known "$([ "$(field "$r" polls)" -gt 0 ] && [ "$(field "$r" put)" = 0 ]; echo $?)" \
 			"$v: no page pool release at budget 0, XDP_TX frames in flight" budget0-xdp-tx "$v"
 	fi
-	before=$(vn_pair_counters)
+	vn_pair_diag "$v: since load, before iperf3"  # a failed iperf3 adds them after (vn_stall_diag)
 	r=$(vn_iperf 2)
 	rc=$?
 	ktap_diag "$v: iperf3 2s A->B after the polls: $r"
-	if [ $rc != 0 ]; then  # which ring or queue stalled: the counters before and after the run
-		counters_diag "$v: before iperf3" "$before"
-		counters_diag "$v: after iperf3"
-	fi
 	ktap_result $rc "$v: traffic after"
 	vn_end "$v"  # the pools drained and the module unloaded after the polls
 done

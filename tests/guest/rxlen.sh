@@ -8,9 +8,9 @@
 # inside the page), and counts the DMA syncs for the CPU of a buffer with the length the device
 # gave. Needs a set-up where the driver syncs (the pools map: profile dma with swiotlb, or a
 # debug kernel): else a skip.
-# Knobs: RXLEN_VARIANTS ("$PATCHED base"), RXLEN_LIES (200), RXLEN_EVERY (5).
+# Knobs: RXLEN_VARIANTS ("$PATCHED base", or comma separated), RXLEN_LIES (200), RXLEN_EVERY (5).
 . "$(dirname "${BASH_SOURCE[0]}")/../../guest/lib.sh"
-read -ra variants <<< "${RXLEN_VARIANTS:-$PATCHED base}"
+mapfile -t variants < <(vn_variants "${RXLEN_VARIANTS:-$PATCHED base}")
 lies=${RXLEN_LIES:-200} every=${RXLEN_EVERY:-5}
 ko=$VNPP_MODS/vnpp_rxlen/vnpp_rxlen.ko
 ctl=/sys/kernel/debug/vnpp_rxlen
@@ -53,6 +53,7 @@ for v in "${variants[@]}"; do
 		ktap_known "$([ "$bad" = 0 ]; echo $?)" "$v: no sync beyond the posted buffer" rx-sync-len "$v"
 	fi
 	ktap_result "$([ "$told" -gt 0 ] && [ $((c1[0] - c0[0])) -ge "$told" ]; echo $?)" "$v: lies dropped as length errors"
+	vn_pair_diag "$v: since load, before iperf3"  # a failed iperf3 adds them after (vn_stall_diag)
 	r=$(vn_iperf 2)
 	rc=$?
 	ktap_diag "$v: iperf3 2s A->B after: $r"
