@@ -32,9 +32,9 @@ vn_iperf() { # SECONDS|BYTES [iperf3 client args]: iperf3 server in vnB, client 
 	fi
 }
 # After a transfer that failed: does the pair pass traffic now, and which counters move meanwhile
-# (vn_pair_counters before and after three pings A->B), what do the qdiscs hold and what do the
-# neighbour tables say? KTAP diagnostics on stderr, which goes to the scenario's KTAP and so
-# shows above the failure in the results.
+# (vn_pair_counters before and after three pings A->B), what do the neighbour tables say? KTAP
+# diagnostics on stderr, which goes to the scenario's KTAP and so shows above the failure in the
+# results.
 vn_stall_diag() {
 	local n=0 dev ns
 	vn_pair_diag "stall: before pings" >&2
@@ -43,7 +43,6 @@ vn_stall_diag() {
 	vn_pair_diag "stall: after" >&2
 	for dev in $(vn_nics); do
 		ns=$(vn_ns "$dev")
-		ktap_diag "stall: $dev qdisc: $(vn_in "$ns" tc -s qdisc show dev "$dev" | xargs)"
 		ktap_diag "stall: $dev neighbours: $(vn_in "$ns" ip neigh show dev "$dev" | xargs)"
 	done >&2
 }
