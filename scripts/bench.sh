@@ -41,7 +41,7 @@ mkdir -p "$out"
 echo "$kind" > "$out/kind"
 accel="MTTCG"
 [ -z "${VNPP_ICOUNT:-}" ] || accel="single-threaded, -icount $VNPP_ICOUNT"
-env_line="QEMU $(qemu-system-x86_64 --version | sed -n 's/.*version \([^ ]*\).*/\1/p') TCG ($accel), \
+env_line="QEMU $("$(qemu_exe)" --version | sed -n 's/.*version \([^ ]*\).*/\1/p') TCG ($accel), \
 ${VNPP_SMP:-2} vCPUs on a $(nproc)-core host, tap+bridge, no vhost; guest Linux $(make -s -C "$TREE" kernelversion) \
 (Debian linux-source-$VNPP_BASE $(base_version)); iperf3 TCP A->B between the two NICs, ${secs}s runs, \
 $rounds rounds, base and pp alternating in one boot"
