@@ -107,10 +107,11 @@ vn_ethtool_stats() { # NS DEV NAME...: the values of `ethtool -S DEV` counters N
 # What tells a receive ring the device has no buffers for from a send queue that never
 # completes: one "DEV: name=value ..." line per NIC, A first. The netdev's packet and drop
 # counters, the ethtool -S totals of VN_PAIR_ETHTOOL that the driver has (kicks; 7.3 has no
-# stop or wake there, only in netlink's qstats), and the bytes queued to the device and not yet
-# completed (BQL's inflight, summed over the send queues), the interrupts of its receive and
-# send queues (/proc/interrupts, summed over the CPUs), and what its root qdisc passed to the
-# driver, dropped and holds.
+# stop or wake there, only in netlink's qstats), the bytes queued to the device and not yet
+# completed (BQL's inflight, summed over the send queues; "none": a kernel without BQL, as the
+# lean configs are), the interrupts of its receive and send queues (/proc/interrupts, summed
+# over the CPUs), and what its root qdisc passed to the driver, dropped and holds: qdisc_sent
+# above tx_packets is packets on the send ring that the device has not completed.
 VN_PAIR_STATS=(rx_packets tx_packets rx_dropped tx_dropped)
 VN_PAIR_ETHTOOL=" rx_kicks rx_drops rx_xdp_tx tx_kicks tx_tx_timeouts tx_xdp_tx "
 _vn_vq_irqs() { # VIRTIODEV: "rx_irqs=N tx_irqs=N" of that virtio device's queues
@@ -127,7 +128,7 @@ vn_pair_counters() {
 			"$(vn_in "$ns" ethtool -S "$dev" | awk -v want="$VN_PAIR_ETHTOOL" \
 				'{ sub(":", "", $1) } index(want, " " $1 " ") { printf "%s%s=%s", sep, $1, $2; sep = " " }')" \
 			"bql_inflight=$(vn_in "$ns" find "/sys/class/net/$dev/queues/" -path '*/byte_queue_limits/inflight' \
-				-exec cat {} + | awk '{ n += $1 } END { print n + 0 }')" \
+				-exec cat {} + | awk '{ n += $1 } END { print NR ? n : "none" }')" \
 			"$(_vn_vq_irqs "$(basename "$(vn_in "$ns" readlink "/sys/class/net/$dev/device")")")" \
 			"$(vn_in "$ns" tc -s qdisc show dev "$dev" root | awk '/Sent/ { sub(",", "", $7)
 				printf "qdisc_sent=%s qdisc_dropped=%s", $4, $7 } /backlog/ { printf " qdisc_backlog=%s", $3 }')"
