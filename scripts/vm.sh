@@ -63,9 +63,30 @@ profile="$rxmode,$dma"
 [ -z "$ring" ] || profile+=",ring=$ring"
 [ $hash = 0 ] || profile+=",hash"
 
+# The emulator: QEMU 10 from bookworm-backports, which scripts/tools.sh unpacks into the cache
+# (with its own firmware and modules); VNPP_QEMU=system: the machine's own QEMU (Debian 12: 7.2).
+# QEMU before 8.1 drops the guest's memory barriers when one host thread runs all vCPUs (TCG
+# without CF_PARALLEL; fixed by "tcg: Do not elide memory barriers for !CF_PARALLEL in system
+# mode"), while its main loop runs the devices in another thread: a virtqueue's event index
+# handshake then loses a notification now and then, and a send queue stalls for good (README:
+# "QEMU 10, not Debian 12's 7.2"). So 7.2 runs only with MTTCG.
+qemu_bin=("$(qemu_exe)")
+if [ "${VNPP_QEMU:-cache}" = system ]; then
+	[ "${VNPP_TCG:-single}" = multi ] && [ -z "${VNPP_ICOUNT:-}" ] ||
+		die "VNPP_QEMU=system in one host thread loses virtio notifications: add VNPP_TCG=multi"
+else
+	[ -x "${qemu_bin[0]}" ] || die "no QEMU in $QEMU_DIR (run scripts/tools.sh)"
+	qemu_bin+=(-L "$QEMU_DIR/usr/share/qemu")
+	export QEMU_MODULE_DIR=$QEMU_DIR/usr/lib/x86_64-linux-gnu/qemu
+fi
+
 dev_opts=''
 case $rxmode in
-small) dev_opts+=",mrg_rxbuf=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,guest_ufo=off" ;;
+small) dev_opts+=",mrg_rxbuf=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,guest_ufo=off"
+	# QEMU 8.2 and later also offer UDP segmentation in (GUEST_USO4 and 6), which takes the
+	# driver to big packets mode as well (virtnet_check_guest_gso())
+	! "${qemu_bin[@]}" -device virtio-net-pci,help | grep -q guest_uso4 ||
+		dev_opts+=",guest_uso4=off,guest_uso6=off" ;;
 big) dev_opts+=",mrg_rxbuf=off" ;;
 esac
 [ "$dma" = nodma ] || dev_opts+=",iommu_platform=on,disable-legacy=on"
@@ -129,23 +150,6 @@ else
 	# VNPP_MONITOR=1: QEMU's human monitor on $out/monitor.sock, to look at a running guest's
 	# devices from the host (echo 'info virtio' | socat - UNIX-CONNECT:$out/monitor.sock)
 	[ "${VNPP_MONITOR:-0}" = 0 ] || serial[3]=unix:$out/monitor.sock,server=on,wait=off
-fi
-# The emulator: QEMU 10 from bookworm-backports, which scripts/tools.sh unpacks into the cache
-# (with its own firmware and modules); VNPP_QEMU=system: the machine's own QEMU (Debian 12: 7.2).
-# QEMU before 8.1 drops the guest's memory barriers when one host thread runs all vCPUs (TCG
-# without CF_PARALLEL; fixed by "tcg: Do not elide memory barriers for !CF_PARALLEL in system
-# mode"), while its main loop runs the devices in another thread: a virtqueue's event index
-# handshake then loses a notification now and then, and a send queue stalls for good (measured:
-# UDP floods A->B, one ping after each, 4 of 4 boots stalled within 1-62 floods on 7.2, 0 in
-# 100 on 10.0.2). So 7.2 runs only with MTTCG.
-qemu_bin=("$(qemu_exe)")
-if [ "${VNPP_QEMU:-cache}" = system ]; then
-	[ "${VNPP_TCG:-single}" = multi ] && [ -z "${VNPP_ICOUNT:-}" ] ||
-		die "VNPP_QEMU=system in one host thread loses virtio notifications: add VNPP_TCG=multi"
-else
-	[ -x "${qemu_bin[0]}" ] || die "no QEMU in $QEMU_DIR (run scripts/tools.sh)"
-	qemu_bin+=(-L "$QEMU_DIR/usr/share/qemu")
-	export QEMU_MODULE_DIR=$QEMU_DIR/usr/lib/x86_64-linux-gnu/qemu
 fi
 # TCG's threads: VNPP_TCG=single (the default: all vCPUs in one host thread, in turn) or multi
 # (MTTCG, one host thread per vCPU). MTTCG is unsound for a kernel that patches its own text

@@ -42,7 +42,7 @@ vn_load() { # base|pp: (re)load that virtio_net.ko and wait for both NICs
 # Feature bits (include/uapi/linux/virtio_net.h): the bits each RX mode needs, and the ones
 # filtering them away switches it off.
 VN_F_MRG_RXBUF=15
-VN_F_BIG="7 8 9 10"   # GUEST_TSO4, GUEST_TSO6, GUEST_ECN, GUEST_UFO: big packets
+VN_F_BIG="7 8 9 10 54 55"  # GUEST_TSO4, _TSO6, _ECN, _UFO, _USO4, _USO6: big packets
 # shellcheck disable=SC2034  # (used by tests/guest/rxhash.sh)
 VN_F_HASH_REPORT=57   # a hash per packet in a 20-byte header (vm.sh profile hash)
 vn_set_rx_mode() { # mergeable|small|big: filter features on both devices, rebind, check
@@ -125,7 +125,7 @@ vn_device_features() { # VIRTIODEV: the feature bits the device offers, as a str
 	echo "$f"
 }
 vn_mode_offered() { # MODE: do both devices offer what MODE needs (mergeable: MRG_RXBUF; big: one
-	# of GUEST_TSO4/TSO6/ECN/UFO; small: nothing)? Whatever the filters and the loaded driver.
+	# of VN_F_BIG; small: nothing)? Whatever the filters and the loaded driver.
 	local mode=$1 v f b
 	for v in $(_vn_virtio_devs); do
 		f=$(vn_device_features "$v") || return 1
