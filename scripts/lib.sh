@@ -27,8 +27,13 @@ export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
 QEMU_DIR=$CACHE/qemu
 export TOP BUILD T0 KBUILD VNPP_MODS CACHE QEMU_DIR VNPP_BASE TREE KSELFTEST PATCHED
 # The QEMU that scripts/vm.sh runs: the cache's (scripts/tools.sh), or the machine's with
-# VNPP_QEMU=system
-qemu_exe() { if [ "${VNPP_QEMU:-cache}" = system ]; then echo qemu-system-x86_64; else echo "$QEMU_DIR/usr/bin/qemu-system-x86_64"; fi; }
+# VNPP_QEMU=system (or system-single, scripts/vm.sh)
+qemu_exe() {
+	case ${VNPP_QEMU:-cache} in
+	system*) echo qemu-system-x86_64 ;;
+	*) echo "$QEMU_DIR/usr/bin/qemu-system-x86_64" ;;
+	esac
+}
 
 # KTAP lines of the host checks (lint.sh, fresh-clone.sh): numbered; on failure DIAG (text) as
 # "# " lines before the result, where scripts/results.sh looks for the why of a failure.

@@ -15,7 +15,8 @@
 #   NAME=VALUE is exported in the guest (any name; also every EDGE_* variable, VNPP_SCENARIO_TIMEOUT
 #           and KSELFTEST_TIMEOUT of vm.sh's own environment)
 # Env: VNPP_SMP (2), VNPP_MEM (2048), VNPP_TCG (single; multi: MTTCG), VNPP_ICOUNT (-icount options),
-#      VNPP_QEMU (unset: the QEMU 10 `scripts/tools.sh` unpacks; system: the machine's, MTTCG only),
+#      VNPP_QEMU (unset: the QEMU 10 `scripts/tools.sh` unpacks; system: the machine's, MTTCG
+#      only; system-single: the machine's in one thread, which loses virtio notifications),
 #      VNPP_FLAVOUR (unset: the lean kernel; debug: build/kbuild-debug and build/mods-debug),
 #      VNPP_MONITOR (1: QEMU's human monitor on OUTDIR/monitor.sock).
 # Exit status: the guest command's, or 124 on timeout, 125 if the guest left no rc,
@@ -69,12 +70,13 @@ profile="$rxmode,$dma"
 # without CF_PARALLEL; fixed by "tcg: Do not elide memory barriers for !CF_PARALLEL in system
 # mode"), while its main loop runs the devices in another thread: a virtqueue's event index
 # handshake then loses a notification now and then, and a send queue stalls for good (README:
-# "QEMU 10, not Debian 12's 7.2"). So 7.2 runs only with MTTCG.
+# "QEMU 10, not Debian 12's 7.2"). So 7.2 runs only with MTTCG; VNPP_QEMU=system-single runs it
+# in one thread all the same, to show the lost notifications (tests/guest/floodping.sh).
 qemu_bin=("$(qemu_exe)")
 if [ "${VNPP_QEMU:-cache}" = system ]; then
 	[ "${VNPP_TCG:-single}" = multi ] && [ -z "${VNPP_ICOUNT:-}" ] ||
 		die "VNPP_QEMU=system in one host thread loses virtio notifications: add VNPP_TCG=multi"
-else
+elif [ "${VNPP_QEMU:-cache}" != system-single ]; then
 	[ -x "${qemu_bin[0]}" ] || die "no QEMU in $QEMU_DIR (run scripts/tools.sh)"
 	qemu_bin+=(-L "$QEMU_DIR/usr/share/qemu")
 	export QEMU_MODULE_DIR=$QEMU_DIR/usr/lib/x86_64-linux-gnu/qemu
